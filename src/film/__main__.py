@@ -1,0 +1,3 @@
+from film.cli import main
+
+main()

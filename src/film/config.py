@@ -1,0 +1,94 @@
+"""Settings from the environment and a `.env` file: keys, base URLs, defaults.
+
+Every variable is documented in `.env_template`. Keys are `SecretStr`, so they never show up
+in a repr, a log line or a manifest.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from film.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """film's configuration. Env vars win over `.env`; CLI options win over both."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Scenario (LLM)
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_app_url: str = "https://github.com/film-cli/film"
+    openrouter_app_title: str = "film"
+    local_llm_base_url: str = "http://localhost:11434/v1"
+    local_llm_api_key: SecretStr | None = None
+    scenario_default_model: str | None = None
+
+    # Images and video
+    fal_key: SecretStr | None = None
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str = "https://api.replicate.com"
+
+    # Speech
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+
+    # Defaults for `film run` and the stages
+    film_image_provider: str | None = None
+    film_video_provider: str | None = None
+    film_tts_provider: str | None = None
+    film_max_cost: float | None = Field(default=None, ge=0)
+    film_on_error: str = "fallback"
+    ffmpeg_binary: str | None = None
+    film_home: Path | None = None
+
+    # Concurrency per provider kind (remote calls) and for local ffmpeg work
+    film_concurrency_remote: int = Field(default=4, ge=1, le=64)
+    film_concurrency_local: int = Field(default=0, ge=0, le=64)
+    film_http_timeout: float = Field(default=120.0, gt=0)
+    film_max_attempts: int = Field(default=4, ge=1, le=20)
+    film_max_retry_wait: float = Field(default=90.0, ge=0)
+
+    @property
+    def local_workers(self) -> int:
+        """How many ffmpeg jobs may run at once (default: the CPU count)."""
+        return self.film_concurrency_local or max(1, os.cpu_count() or 1)
+
+    def default_scenario_model(self) -> str:
+        """`SCENARIO_DEFAULT_MODEL`, else the cheap-but-good preset with a key, else offline."""
+        if self.scenario_default_model:
+            return self.scenario_default_model
+        return "claude-3-haiku" if self.openrouter_api_key else "offline"
+
+    def require(self, name: str) -> str:
+        """The secret value of setting `name`, or a ConfigError naming its env variable."""
+        value = getattr(self, name)
+        if value is None or not value.get_secret_value().strip():
+            raise ConfigError(
+                f"{name.upper()} is not set",
+                hint=f"Export {name.upper()}=... or add it to .env (see .env_template), "
+                "or pick the offline provider.",
+            )
+        return value.get_secret_value().strip()
+
+    def user_dir(self) -> Path:
+        """Where film keeps caches (LLM replies, refreshed prices). FILM_HOME moves it."""
+        if self.film_home:
+            return Path(self.film_home)
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("film"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,115 @@
+"""The exceptions film raises. Only the CLI turns them into messages and exit codes.
+
+    FilmError
+    ├── ConfigError        missing key, unknown provider or model, bad setting
+    ├── InputError         unreadable or invalid shots file, bad option values
+    ├── ProviderError      status, body, provider
+    │   ├── RateLimited    429 after every retry
+    │   ├── Unavailable    5xx / transport failures after every retry
+    │   └── ContentRefused the provider's safety filter refused the prompt (not retried)
+    ├── BudgetExceeded     the next call would pass the spending cap
+    ├── ProjectLocked      another run holds the project's lock
+    └── MediaError         ffmpeg failed: argv and the last lines of its stderr
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FilmError(Exception):
+    """Base of every error film reports to a user. `hint` says what to do next."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(FilmError):
+    """A missing key, an unknown provider or model, a bad setting."""
+
+    exit_code = 3
+
+
+class InputError(FilmError):
+    """Unreadable or invalid input: a shots file, a description, an option value."""
+
+    exit_code = 2
+
+
+class ProviderError(FilmError):
+    """A remote provider answered with an error (after retries where retrying made sense)."""
+
+    exit_code = 4
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status: int | None = None,
+        body: str | None = None,
+        hint: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.status = status
+        self.body = (body or "")[:2000]
+        self.request_id = request_id
+
+
+class RateLimited(ProviderError):
+    """429 Too Many Requests, still after every retry."""
+
+
+class Unavailable(ProviderError):
+    """5xx answers, timeouts or connection failures, still after every retry."""
+
+
+class ContentRefused(ProviderError):
+    """The provider's moderation refused the prompt or the output. Retrying will not help."""
+
+
+class BudgetExceeded(FilmError):
+    """The next paid call would take the run past its `--max-cost` cap."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, spent: float, estimate: float, cap: float) -> None:
+        super().__init__(
+            message,
+            hint="Raise --max-cost, or re-run later: everything made so far is kept.",
+        )
+        self.spent = spent
+        self.estimate = estimate
+        self.cap = cap
+
+
+class ProjectLocked(FilmError):
+    """Another film process is working on the same project folder."""
+
+    exit_code = 6
+
+
+class MediaError(FilmError):
+    """ffmpeg (or another media step) failed; carries the argv and its stderr's last lines."""
+
+    exit_code = 7
+
+    def __init__(
+        self, message: str, *, argv: Sequence[str] = (), stderr: str = "", hint: str | None = None
+    ) -> None:
+        tail = "\n".join(stderr.strip().splitlines()[-12:])
+        full = message
+        if tail:
+            full = f"{message}\n--- ffmpeg stderr (last lines) ---\n{tail}"
+        super().__init__(full, hint=hint)
+        self.argv = list(argv)
+        self.stderr_tail = tail

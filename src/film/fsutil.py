@@ -1,0 +1,94 @@
+"""Small file-system helpers: atomic writes and cached content digests."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from film.errors import InputError
+
+
+def temp_path_for(path: Path) -> Path:
+    """A hidden temporary name beside `path` that keeps its suffix (ffmpeg infers formats)."""
+    return path.with_name(f".{path.stem}.tmp-{os.getpid()}-{secrets.token_hex(3)}{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path; on success rename it onto `path`, on failure delete it.
+
+    A crash at any point leaves either the old file or the new one, never half a file.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder {path.parent}: {exc.strerror}") from exc
+    tmp = temp_path_for(path)
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(f"nothing was written to {tmp}")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (temp file, fsync, rename)."""
+    path = Path(path)
+    try:
+        with atomic_output(path) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except PermissionError as exc:
+        raise InputError(f"cannot write {path}: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"cannot write {path}: it is a directory") from exc
+    except OSError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def canonical_hash(data: Any) -> str:
+    """A short stable hash of JSON-able data (sorted keys), used for input fingerprints."""
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+_digest_cache: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: str | Path) -> str:
+    """sha256 of a file's content, memoised on (path, size, mtime) so reruns hash nothing twice."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    cached = _digest_cache.get(key)
+    if cached:
+        return cached
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    value = digest.hexdigest()[:32]
+    _digest_cache[key] = value
+    return value

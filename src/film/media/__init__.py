@@ -1,0 +1,1 @@
+"""Media helpers: the ffmpeg binary, argv builders, probing."""

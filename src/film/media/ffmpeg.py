@@ -1,0 +1,170 @@
+"""Find the ffmpeg binary, run argv lists with stderr captured, and probe media files.
+
+Builders elsewhere return argv lists (pure functions, tested as lists); `run_ffmpeg` runs
+them. imageio-ffmpeg ships no ffprobe, so `probe` parses `ffmpeg -i` output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from film.errors import ConfigError, MediaError
+
+# Shared encoder settings: every segment film encodes uses exactly these, so segments can be
+# joined by stream copy.
+FPS = 24
+VIDEO_CODEC_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                    "-pix_fmt", "yuv420p", "-profile:v", "high"]
+AUDIO_RATE = 44100
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_binary() -> str:
+    """FFMPEG_BINARY, else the imageio-ffmpeg binary, else `ffmpeg` on PATH."""
+    explicit = os.environ.get("FFMPEG_BINARY")
+    if explicit:
+        if not Path(explicit).exists() and not shutil.which(explicit):
+            raise ConfigError(f"FFMPEG_BINARY points to {explicit}, which does not exist")
+        return explicit
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        pass
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    raise ConfigError(
+        "no ffmpeg binary found",
+        hint="pip install imageio-ffmpeg, or set FFMPEG_BINARY, or install ffmpeg.",
+    )
+
+
+def _argv(args: list[str]) -> list[str]:
+    return [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+
+
+def run_ffmpeg_sync(args: list[str], *, what: str = "ffmpeg") -> None:
+    """Run ffmpeg with `args` (everything after the binary); raise MediaError on failure."""
+    argv = _argv(args)
+    proc = subprocess.run(argv, capture_output=True, text=True, errors="replace")
+    if proc.returncode != 0:
+        raise MediaError(f"{what} failed (exit {proc.returncode})", argv=argv, stderr=proc.stderr)
+
+
+async def run_ffmpeg(args: list[str], *, what: str = "ffmpeg") -> None:
+    """Async twin of `run_ffmpeg_sync`: the event loop stays free while ffmpeg works."""
+    argv = _argv(args)
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, stderr = await proc.communicate()
+    except asyncio.CancelledError:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise MediaError(
+            f"{what} failed (exit {proc.returncode})", argv=argv,
+            stderr=stderr.decode("utf-8", "replace"),
+        )
+
+
+@dataclass
+class StreamInfo:
+    kind: str  # "video" | "audio" | "subtitle" | "data"
+    codec: str
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    sample_rate: int | None = None
+    pix_fmt: str | None = None
+
+
+@dataclass
+class MediaInfo:
+    """What `ffmpeg -i` says about a file."""
+
+    duration: float | None
+    streams: list[StreamInfo] = field(default_factory=list)
+
+    @property
+    def video(self) -> list[StreamInfo]:
+        return [s for s in self.streams if s.kind == "video"]
+
+    @property
+    def audio(self) -> list[StreamInfo]:
+        return [s for s in self.streams if s.kind == "audio"]
+
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+_STREAM = re.compile(r"Stream #\d+:\d+(?:\[\w+\])?(?:\(\w+\))?: (Video|Audio|Subtitle|Data): (.*)")
+_SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_FPS = re.compile(r"([\d.]+) (?:fps|tbr)")
+_RATE = re.compile(r"(\d+) Hz")
+
+
+def parse_probe(text: str) -> MediaInfo:
+    """Parse the stderr of `ffmpeg -i FILE` into MediaInfo (pure, tested on samples)."""
+    duration = None
+    match = _DURATION.search(text)
+    if match:
+        h, m, s = match.groups()
+        duration = int(h) * 3600 + int(m) * 60 + float(s)
+    streams = []
+    for kind, rest in _STREAM.findall(text):
+        codec = rest.split(",")[0].split()[0] if rest else ""
+        info = StreamInfo(kind=kind.lower(), codec=codec)
+        if kind == "Video":
+            size = _SIZE.search(rest)
+            if size:
+                info.width, info.height = int(size.group(1)), int(size.group(2))
+            fps = _FPS.search(rest)
+            if fps:
+                info.fps = float(fps.group(1))
+            pix = re.search(r"\b(yuv\w+|rgb\w+|rgba|gray\w*|pal8)\b", rest)
+            info.pix_fmt = pix.group(1) if pix else None
+        elif kind == "Audio":
+            rate = _RATE.search(rest)
+            info.sample_rate = int(rate.group(1)) if rate else None
+        streams.append(info)
+    return MediaInfo(duration=duration, streams=streams)
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Probe a media file with `ffmpeg -i`; MediaError if ffmpeg cannot read it."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError(f"no such media file: {path}")
+    proc = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True, text=True, errors="replace",
+    )
+    info = parse_probe(proc.stderr)
+    if not info.streams:
+        raise MediaError(f"ffmpeg cannot read {path}", stderr=proc.stderr)
+    return info
+
+
+def measure_duration(path: str | Path) -> float:
+    """Exact duration by decoding (slower than `probe`, exact to the frame)."""
+    proc = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, errors="replace",
+    )
+    times = re.findall(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)", proc.stderr)
+    if proc.returncode != 0 or not times:
+        raise MediaError(f"cannot decode {path}", stderr=proc.stderr)
+    h, m, s = times[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)
