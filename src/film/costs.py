@@ -275,3 +275,23 @@ class Budget:
         self.spent = round(self.spent + actual, 6)
         if actual:
             self.entries.append({**entry, "cost_usd": round(actual, 6), "at": time.time()})
+
+
+#: a bare vendor name's default model, per kind (mirrors providers.base.DEFAULT_MODELS)
+DEFAULT_MODELS_BY_KIND: dict[str, dict[str, str]] = {
+    "image": {"fal": "flux-schnell", "replicate": "black-forest-labs/flux-schnell"},
+    "video": {"fal": "minimax", "replicate": "minimax/video-01"},
+    "speech": {"openai": "tts-1"},
+}
+
+#: rough seconds one call takes (for `film estimate`); offline numbers measured here
+TYPICAL_SECONDS: dict[str, float] = {
+    "offline:image": 0.3, "offline:video": 1.0, "offline:speech": 0.2,
+    "fal:flux-schnell": 3.0, "fal:flux-dev": 10.0, "fal:minimax": 180.0, "fal:kling": 120.0,
+    "replicate:image": 5.0, "replicate:video": 180.0, "openai:speech": 2.0,
+}
+
+
+def typical_seconds(kind: str, name: str) -> float:
+    vendor = name.split(":", 1)[0]
+    return TYPICAL_SECONDS.get(name) or TYPICAL_SECONDS.get(f"{vendor}:{kind}") or 5.0

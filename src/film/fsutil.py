@@ -45,11 +45,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` atomically (temp file, fsync, rename)."""
     path = Path(path)
     try:
-        with atomic_output(path) as tmp:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
     except PermissionError as exc:
         raise InputError(f"cannot write {path}: permission denied") from exc
     except IsADirectoryError as exc:

@@ -54,11 +54,15 @@ _SHOT_TYPE_ALIASES = {
     "ews": "extreme-wide", "ws": "wide", "ls": "wide", "long": "wide", "long-shot": "wide",
     "wide-shot": "wide", "establishing-shot": "establishing", "ms": "medium",
     "mid": "medium", "medium-shot": "medium", "mcu": "medium-close-up", "cu": "close-up",
-    "closeup": "close-up", "close": "close-up", "ecu": "extreme-close-up", "xcu": "extreme-close-up",
+    "closeup": "close-up", "close": "close-up", "ecu": "extreme-close-up",
+    "xcu": "extreme-close-up",
     "ots": "over-the-shoulder", "point-of-view": "pov", "insert-shot": "insert",
     "cutaway": "insert", "reaction-shot": "reaction", "2-shot": "two-shot", "full-shot": "full",
     "drone": "aerial", "birds-eye": "aerial", "tracking-shot": "tracking", "mws": "medium-wide",
 }
+
+
+_CORE_NULLABLE = frozenset({"dialogue", "mood", "time_of_day"})
 
 
 def _slug(value: str) -> str:
@@ -178,6 +182,14 @@ class ShotList(BaseModel):
     @property
     def total_duration(self) -> float:
         return sum(shot.duration for shot in self.shots)
+
+    def to_json(self) -> str:
+        """shots.json text: the reference fields always (null included), optional ones if set."""
+        data = self.model_dump(mode="json")
+        for shot in data["shots"]:
+            for key in [k for k, v in shot.items() if v is None and k not in _CORE_NULLABLE]:
+                del shot[key]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def shot(self, shot_id: str) -> Shot:
         for shot in self.shots:

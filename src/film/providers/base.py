@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from film.costs import DEFAULT_MODELS_BY_KIND
 from film.errors import ConfigError
 from film.schema import AspectRatio, Shot, ShotList, Usage
 
@@ -51,6 +52,9 @@ class JobContext:
     resume_id: str | None = None
     on_submitted: Callable[[str], None] = _noop
     report: Callable[[str], None] = _noop
+    #: called before each retry wait: (attempt, delay seconds, reason); pass it on to
+    #: `send_with_retries(on_retry=...)` so the user sees what is being retried
+    on_retry: Callable[[int, float, str], None] | None = None
 
 
 @dataclass
@@ -213,10 +217,9 @@ REGISTRY: dict[str, dict[str, str]] = {
 
 #: default model for a bare vendor name (`fal` → `fal:flux-schnell`)
 DEFAULT_MODELS: dict[str, dict[str, str]] = {
-    "image": {"offline": "storyboard", "fal": "flux-schnell",
-              "replicate": "black-forest-labs/flux-schnell"},
-    "video": {"offline": "camera-moves", "fal": "minimax", "replicate": "minimax/video-01"},
-    "speech": {"offline": "espeak-ng", "openai": "tts-1"},
+    kind: {"offline": offline, **DEFAULT_MODELS_BY_KIND[kind]}
+    for kind, offline in (("image", "storyboard"), ("video", "camera-moves"),
+                          ("speech", "espeak-ng"))
 }
 
 

@@ -1,0 +1,1 @@
+"""The `film` subcommands, grouped by what they work on."""

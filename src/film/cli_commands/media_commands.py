@@ -1,0 +1,182 @@
+"""`film run`, `film images`, `film video`, `film speech`, `film compose`, `film estimate`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+from film.cli import settings
+from film.cli_commands.common import (
+    compose_options,
+    make_sink,
+    parse_resolution,
+    project_option,
+    provider_options,
+    run_options,
+)
+from film.cli_commands.scenario_commands import description_options, make_shot_list, pick_model
+
+
+def _execute(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
+             opts: dict[str, Any]) -> None:
+    """Shared body of every media command: build options, run the engine, report."""
+    from film.project import Project
+    from film.runner import adopt_shots, build_options, run_project
+
+    s = settings()
+    project = Project.at(project_dir)
+    shot_list = adopt_shots(project, shots)
+    as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
+    opts["resolution"] = parse_resolution(opts.get("resolution"))
+    options = build_options(s, stages=stages, **opts)
+    summary = run_project(project, shot_list, options, s, make_sink(as_json, quiet))
+    if not as_json:
+        _report(summary.as_dict(), quiet)
+
+
+def _report(summary: dict[str, Any], quiet: bool) -> None:
+    from film.render import err, out, summary_table
+
+    if not quiet:
+        err.print(summary_table(summary))
+    for line in summary["fallbacks"]:
+        err.print(f"[magenta]fallback[/]: {line}")
+    for line in summary["failures"]:
+        err.print(f"[red]left out[/]: {line}")
+    if summary["final"]:
+        out.print(summary["final"])
+    if summary["total_cost_usd"]:
+        err.print(f"spent ${summary['cost_usd']:.4f} this run, "
+                  f"${summary['total_cost_usd']:.4f} on this project in all")
+
+
+def _media_opts(kw: dict[str, Any]) -> dict[str, Any]:
+    keys = ("image_provider", "video_provider", "tts_provider", "max_cost", "on_error",
+            "concurrency", "resolution", "as_json", "quiet", "transition",
+            "transition_duration", "music", "music_volume", "burn_subtitles")
+    return {k: kw[k] for k in keys if k in kw}
+
+
+def _project_for(description: str) -> Path:
+    words = re.findall(r"[a-z0-9]+", description.lower())[:5]
+    return Path("films") / ("-".join(words) or "film")
+
+
+@click.command("run")
+@click.argument("description_arg", metavar="[DESCRIPTION]", required=False)
+@description_options
+@click.option("--shots", "shots", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Start from this shots.json instead of a description.")
+@project_option(required=False)
+@provider_options
+@compose_options
+@run_options
+def run_command(description_arg, description, description_file, num_shots, model, style, mood,
+                aspect_ratio, shot_duration, stream, no_cache, shots, project_dir,
+                **kw):  # type: ignore[no-untyped-def]
+    """Make the whole film: scenario → images → video → speech → compose.
+
+    \b
+    Examples:
+      film run "A detective enters his dimly lit office on a rainy night."
+      film run -d "A fox crosses a frozen lake at dawn." -n 8 --style documentary -p fox
+      film run --shots my_shots.json -p myfilm --image-provider fal --max-cost 2
+    Re-running is cheap: finished work is reused and a killed run resumes.
+    """
+    from film.stages.scenario import write_shot_list
+
+    text = description if description is not None else description_arg
+    if shots is None:
+        if text is None and description_file is None:
+            raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
+        result = make_shot_list(text, description_file, num_shots, pick_model(model), style,
+                                mood, aspect_ratio, shot_duration, stream, no_cache)
+        project_dir = project_dir or _project_for(result.shot_list.description)
+        from film.project import Project
+
+        target = Project.at(project_dir)
+        target.ensure()
+        if not (target.shots_path.exists()
+                and target.shots_path.read_text("utf-8") == result.shot_list.to_json()):
+            write_shot_list(result, target.shots_path)
+        if not kw.get("quiet") and not kw.get("as_json"):
+            click.echo(f"scenario: {len(result.shots)} shots by {result.model} → "
+                       f"{target.shots_path}", err=True)
+    elif project_dir is None:
+        raise click.UsageError("with --shots, name the project folder with -p/--project")
+    _execute(project_dir, shots, ("images", "video", "speech", "compose"), _media_opts(kw))
+
+
+def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: bool = False,
+                   providers: tuple[str, ...] = (), compose: bool = False):  # type: ignore[no-untyped-def]
+    """Build one single-stage command (images, video, speech, compose)."""
+
+    def command(project_dir, shots=None, provider=None, **kw):  # type: ignore[no-untyped-def]
+        opts = _media_opts(kw)
+        for key in providers:
+            opts[key] = provider
+        _execute(project_dir, shots, stages, opts)
+
+    command.__doc__ = doc
+    command = run_options(command)
+    if compose:
+        command = compose_options(command)
+    if providers:
+        command = click.option("--provider", default=None, metavar="NAME",
+                               help="Which provider (see `film --help`); default: offline, or "
+                               "the remote one whose key is set.")(command)
+    command = project_option()(command)
+    if shots_arg:
+        command = click.argument("shots", required=False,
+                                 type=click.Path(exists=True, dir_okay=False, path_type=Path)
+                                 )(command)
+    return click.command(name)(command)
+
+
+images_command = _stage_command(
+    "images", ("images",), "Make a still per shot: images/<shot_id>.png.\n\n"
+    "SHOTS defaults to DIR/shots.json (a SHOTS elsewhere is copied into DIR).",
+    shots_arg=True, providers=("image_provider",))
+video_command = _stage_command(
+    "video", ("video",), "Animate each still into clips/<shot_id>.mp4.",
+    providers=("video_provider",))
+speech_command = _stage_command(
+    "speech", ("speech",), "Voice each shot's dialogue or narration into audio/<shot_id>.wav.",
+    providers=("tts_provider",))
+compose_command = _stage_command(
+    "compose", ("compose",), "Assemble clips, voices, music and subtitles into final.mp4 "
+    "(and subtitles.srt).", compose=True)
+
+
+@click.command("estimate")
+@click.argument("shots", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path))
+@project_option(required=False)
+@provider_options
+@click.option("--model", "-m", default=None, help="Scenario model to include (with -d).")
+@click.option("-d", "--description", default=None, help="Also estimate the scenario stage.")
+@click.option("-n", "--num-shots", type=click.IntRange(1, 30), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def estimate_command(shots, project_dir, image_provider, video_provider, tts_provider, model,
+                     description, num_shots, as_json):  # type: ignore[no-untyped-def]
+    """Print the per-stage cost and time before anything is paid."""
+    from film.estimate import estimate_film
+    from film.render import estimate_table, out
+
+    s = settings()
+    report = estimate_film(s, shots=shots, project_dir=project_dir, description=description,
+                           num_shots=num_shots, model=pick_model(model) if description else None,
+                           image_provider=image_provider, video_provider=video_provider,
+                           tts_provider=tts_provider)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    out.print(estimate_table(report["stages"], report["total_usd"], report["total_seconds"]))
+
+
+COMMANDS = [run_command, images_command, video_command, speech_command, compose_command,
+            estimate_command]

@@ -1,0 +1,59 @@
+"""`film status` and `film regen`: look at a project and redo parts of it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from film.cli import settings
+from film.cli_commands.common import project_option, run_options
+
+
+@click.command("status")
+@project_option()
+@click.option("--json", "as_json", is_flag=True)
+def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
+    """Show per shot and stage what is done, stale, missing, failed or running."""
+    from film.project import Project
+    from film.runner import adopt_shots
+    from film.status import SHOT_STAGES, project_status
+
+    project = Project.at(project_dir)
+    report = project_status(project, adopt_shots(project, None), settings())
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    from film.render import out, status_table
+
+    out.print(status_table(report["shots"], list(SHOT_STAGES)))
+    out.print(f"final.mp4: {report['final']}   spent on this project: "
+              f"${report['total_cost_usd']:.4f}")
+
+
+DEPENDENTS = {"images": ("images", "video"), "video": ("video",), "speech": ("speech",)}
+
+
+@click.command("regen")
+@project_option()
+@click.option("--shot", "shot_ids", multiple=True, required=True, metavar="ID",
+              help="The shot to redo (repeatable).")
+@click.option("--stage", type=click.Choice(["images", "video", "speech"]), default="images",
+              show_default=True, help="Which stage to redo; everything after it follows.")
+@run_options
+def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untyped-def]
+    """Force one shot's stage (and what depends on it) to be made again, then recompose."""
+    from film.cli_commands.media_commands import _execute
+    from film.project import Project
+    from film.runner import adopt_shots
+
+    project = Project.at(project_dir)
+    shot_list = adopt_shots(project, None)
+    for shot_id in shot_ids:
+        shot_list.shot(shot_id)  # InputError naming the known ids
+    force = frozenset((sid, s) for sid in shot_ids for s in DEPENDENTS[stage])
+    stages = ("images", "video", "speech", "compose")
+    _execute(project_dir, None, stages, {**kw, "force": force})
+
+
+COMMANDS = [status_command, regen_command]

@@ -1,0 +1,364 @@
+"""The engine: runs each shot's chain (image → clip) as soon as its inputs exist, speech
+beside it, and compose when everything is ready; skips what the manifest says is current.
+
+Every artifact goes through `Engine.produce`, the one place that knows about input hashes,
+resume ids, the budget, concurrency limits, atomic writes, fallback and the manifest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from film.config import Settings
+from film.costs import Budget
+from film.errors import BudgetExceeded, ContentRefused, FilmError, MediaError, ProviderError
+from film.events import EventSink, QuietSink
+from film.fsutil import atomic_output, canonical_hash
+from film.project import STAGES, Artifact, Manifest, Project
+from film.providers.base import JobContext, MediaProvider, MediaResult, get_provider
+from film.providers.http import RetryPolicy
+from film.schema import Shot, ShotList
+
+OnError = Literal["fallback", "skip", "fail"]
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1280, 720), "9:16": (720, 1280), "1:1": (1080, 1080),
+}
+KIND_OF_STAGE = {"images": "image", "video": "video", "speech": "speech"}
+
+
+@dataclass
+class RunOptions:
+    """Everything a run can be told; the CLI and the Python API both build one."""
+
+    image_provider: str = "offline"
+    video_provider: str = "offline"
+    tts_provider: str = "offline"
+    stages: tuple[str, ...] = STAGES
+    on_error: OnError = "fallback"
+    max_cost: float | None = None
+    resolution: tuple[int, int] | None = None
+    fps: int = 24
+    transition: str = "crossfade"
+    transition_duration: float = 0.5
+    music: Path | None = None
+    music_volume: float = 0.25
+    burn_subtitles: bool = False
+    force: frozenset[tuple[str, str]] = frozenset()
+    concurrency: int | None = None
+    retry: RetryPolicy | None = None
+
+
+@dataclass
+class StageMetrics:
+    planned: int = 0
+    made: int = 0
+    reused: int = 0
+    failed: int = 0
+    fallback: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    cost_usd: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    """What a run did: per-stage metrics, spend, fallbacks, the final file."""
+
+    stages: dict[str, StageMetrics] = field(default_factory=dict)
+    cost_usd: float = 0.0
+    total_cost_usd: float = 0.0
+    seconds: float = 0.0
+    final: Path | None = None
+    fallbacks: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    shot_seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stages": {k: vars(v) for k, v in self.stages.items()},
+            "cost_usd": round(self.cost_usd, 6),
+            "total_cost_usd": round(self.total_cost_usd, 6),
+            "seconds": round(self.seconds, 3),
+            "final": str(self.final) if self.final else None,
+            "fallbacks": self.fallbacks,
+            "failures": self.failures,
+            "shot_seconds": {k: round(v, 3) for k, v in self.shot_seconds.items()},
+        }
+
+
+Call = Callable[[Any, Any, Path, JobContext], Awaitable[MediaResult]]
+
+
+class Engine:
+    """One run over one project. Use `await Engine(...).run()`."""
+
+    def __init__(
+        self,
+        project: Project,
+        shot_list: ShotList,
+        options: RunOptions,
+        settings: Settings,
+        sink: EventSink | None = None,
+    ) -> None:
+        self.project = project
+        self.shot_list = shot_list
+        self.options = options
+        self.settings = settings
+        self.sink: EventSink = sink or QuietSink()
+        self.manifest: Manifest = project.load_manifest()
+        self.budget = Budget(cap=options.max_cost, spent=self.manifest.total_cost)
+        self.spent_before = self.manifest.total_cost
+        self.size = options.resolution or ASPECT_SIZES[shot_list.aspect_ratio]
+        self.summary = RunSummary(stages={s: StageMetrics() for s in options.stages})
+        self.client: Any = None
+        self.retry = options.retry or RetryPolicy(
+            max_attempts=settings.film_max_attempts, max_total_wait=settings.film_max_retry_wait
+        )
+        self._providers: dict[tuple[str, str], Any] = {}
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._local = asyncio.Semaphore(settings.local_workers)
+        self._shot_started: dict[str, float] = {}
+
+    # ---- providers and limits -------------------------------------------------------------
+
+    def provider(self, stage: str, name: str | None = None) -> Any:
+        kind = KIND_OF_STAGE[stage]
+        name = name or {"images": self.options.image_provider,
+                        "video": self.options.video_provider,
+                        "speech": self.options.tts_provider}[stage]
+        key = (kind, name)
+        if key not in self._providers:
+            self._providers[key] = get_provider(kind, name, self.settings)
+        return self._providers[key]
+
+    def limit_for(self, provider: MediaProvider) -> asyncio.Semaphore:
+        """Remote providers get their own bound; all local work shares the CPU-count bound."""
+        if not provider.remote:
+            return self._local
+        if provider.name not in self._limits:
+            size = self.options.concurrency or self.settings.film_concurrency_remote
+            self._limits[provider.name] = asyncio.Semaphore(size)
+        return self._limits[provider.name]
+
+    def save(self) -> None:
+        self.project.save_manifest(self.manifest)
+
+    # ---- the one place an artifact is made -------------------------------------------------
+
+    async def produce(
+        self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
+        inputs: dict[str, Any], call: Call,
+    ) -> Artifact | None:
+        """Make `out` unless the manifest says it is current; handle resume, budget, fallback."""
+        rel = self.project.rel(out)
+        input_hash = input_hash_of(stage, provider, inputs)
+        metrics = self.summary.stages[stage]
+        entry = self.manifest.artifacts.get(rel)
+        forced = (shot.shot_id, stage) in self.options.force
+        if not forced and _is_current(entry, input_hash, out, provider):
+            metrics.reused += 1
+            self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=True,
+                           provider=entry.provider, path=rel, cost_usd=0.0)
+            return entry
+        resume_id = None
+        if entry and entry.status == "submitted" and entry.input_hash == input_hash and not forced:
+            resume_id = entry.request_id
+            self.sink.emit("resumed", stage=stage, shot_id=shot.shot_id, request_id=resume_id)
+        try:
+            return await self._attempt(stage, shot, provider, request, out, input_hash, call,
+                                       resume_id)
+        except (ProviderError, MediaError) as exc:
+            return await self._recover(stage, shot, provider, request, out, inputs, call, exc)
+
+    async def _attempt(
+        self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
+        input_hash: str, call: Call, resume_id: str | None, fallback_error: str | None = None,
+    ) -> Artifact:
+        rel = self.project.rel(out)
+        estimate = 0.0 if (resume_id or not provider.remote) else provider.estimate_cost(request)
+        reservation = self.budget.reserve(estimate, f"{stage} for {shot.shot_id} ({provider.name})")
+        metrics = self.summary.stages[stage]
+
+        def base_entry(**kw: Any) -> Artifact:
+            return Artifact(stage=stage, path=rel, shot_id=shot.shot_id, input_hash=input_hash,
+                            provider=provider.name, model=provider.model,
+                            params=provider.params(), **kw)
+
+        def on_submitted(request_id: str) -> None:
+            self.manifest.artifacts[rel] = base_entry(status="submitted", request_id=request_id)
+            self.save()
+
+        def on_retry(attempt: int, delay: float, message: str) -> None:
+            self.sink.emit("retry", what=f"{stage} {shot.shot_id}", attempt=attempt,
+                           delay=delay, message=message)
+
+        ctx = JobContext(client=self.client, settings=self.settings, retry=self.retry,
+                         resume_id=resume_id, on_submitted=on_submitted,
+                         report=lambda text: self.sink.emit("message", text=text),
+                         on_retry=on_retry)
+        started = time.monotonic()
+        try:
+            async with self.limit_for(provider):
+                if provider.remote:
+                    metrics.calls += 1
+                with atomic_output(out) as tmp:
+                    result = await call(provider, request, tmp, ctx)
+        except asyncio.CancelledError:
+            self.budget.release(reservation)
+            raise
+        except FilmError as exc:
+            self.budget.release(reservation)
+            pending = self.manifest.artifacts.get(rel)
+            if pending is not None and pending.status == "submitted":
+                pending.status, pending.error = "failed", exc.message[:500]
+                self.save()
+            raise
+        seconds = time.monotonic() - started
+        self.budget.settle(reservation, result.cost_usd, {
+            "stage": stage, "shot_id": shot.shot_id, "provider": provider.name,
+            "model": result.model or provider.model, "request_id": result.request_id,
+        })
+        entry = base_entry(status="done", cost_usd=round(result.cost_usd, 6), seconds=round(
+            seconds, 3), request_id=result.request_id or resume_id, meta=result.meta,
+            fallback=fallback_error is not None, error=fallback_error)
+        if result.model:
+            entry.model = result.model
+        self.manifest.artifacts[rel] = entry
+        if result.cost_usd:
+            self.manifest.ledger.append(self.budget.entries[-1])
+        self.save()
+        metrics.made += 1
+        metrics.seconds += seconds
+        metrics.cost_usd += result.cost_usd
+        self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=False,
+                       provider=provider.name, path=rel, seconds=round(seconds, 3),
+                       cost_usd=result.cost_usd, fallback=fallback_error is not None)
+        return entry
+
+    async def _recover(
+        self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
+        inputs: dict[str, Any], call: Call, exc: FilmError,
+    ) -> Artifact | None:
+        """After a failed call: fall back to the offline provider, skip the shot, or fail."""
+        metrics = self.summary.stages[stage]
+        reason = exc.message.splitlines()[0][:300]
+        if self.options.on_error == "fallback" and provider.remote:
+            offline = self.provider(stage, "offline")
+            self.sink.emit("fallback", stage=stage, shot_id=shot.shot_id,
+                           provider=provider.name, error=reason,
+                           refused=isinstance(exc, ContentRefused))
+            metrics.fallback += 1
+            self.summary.fallbacks.append(f"{stage} {shot.shot_id}: {reason}")
+            input_hash = input_hash_of(stage, provider, inputs)
+            return await self._attempt(stage, shot, offline, request, out, input_hash, call,
+                                       None, fallback_error=reason)
+        if self.options.on_error == "skip":
+            metrics.failed += 1
+            self.summary.failures.append(f"{stage} {shot.shot_id}: {reason}")
+            self.sink.emit("artifact_failed", stage=stage, shot_id=shot.shot_id, error=reason)
+            return None
+        raise exc
+
+    # ---- scheduling -----------------------------------------------------------------------
+
+    async def run(self) -> RunSummary:
+        """Run the chosen stages over every shot; returns the summary (also in the manifest)."""
+        from film.providers.http import make_client
+        from film.stages.compose import compose_project
+        from film.stages.images import make_image
+        from film.stages.speech import make_speech
+        from film.stages.video import make_clip
+
+        started = time.monotonic()
+        stages = self.options.stages
+        for stage in stages:
+            total = 1 if stage == "compose" else len(self.shot_list.shots)
+            if stage == "speech":
+                total = sum(1 for s in self.shot_list.shots if s.spoken_text)
+            self.summary.stages[stage].planned = total
+            self.sink.emit("stage_planned", stage=stage, total=total)
+        with self.project.lock():
+            async with make_client(self.settings.film_http_timeout) as client:
+                self.client = client
+
+                async def visual(shot: Shot) -> None:
+                    self._shot_started[shot.shot_id] = time.monotonic()
+                    if "images" in stages and await make_image(self, shot) is None:
+                        return
+                    if "video" in stages:
+                        await make_clip(self, shot)
+                    self.summary.shot_seconds[shot.shot_id] = (
+                        time.monotonic() - self._shot_started[shot.shot_id]
+                    )
+
+                jobs: list[Coroutine[Any, Any, Any]] = []
+                for shot in self.shot_list.shots:
+                    if "images" in stages or "video" in stages:
+                        jobs.append(visual(shot))
+                    if "speech" in stages and shot.spoken_text:
+                        jobs.append(make_speech(self, shot))
+                try:
+                    await gather_or_cancel(jobs)
+                    if "compose" in stages:
+                        self.summary.final = await compose_project(self)
+                finally:
+                    self._finish(started)
+        return self.summary
+
+    def _finish(self, started: float) -> None:
+        self.summary.seconds = time.monotonic() - started
+        self.summary.total_cost_usd = self.manifest.total_cost
+        self.summary.cost_usd = round(self.manifest.total_cost - self.spent_before, 6)
+        self.manifest.metrics = self.summary.as_dict()
+        self.save()
+        self.sink.emit("run_finished", **self.summary.as_dict())
+
+
+def input_hash_of(stage: str, provider: MediaProvider, inputs: dict[str, Any]) -> str:
+    """The hash that decides whether an artifact is current: stage, provider, its inputs."""
+    return canonical_hash({"stage": stage, "provider": provider.fingerprint(), "inputs": inputs})
+
+
+def _is_current(
+    entry: Artifact | None, input_hash: str, out: Path, provider: MediaProvider
+) -> bool:
+    """Done from the same inputs, the file is there, and not an offline stand-in for a remote."""
+    if entry is None or entry.status != "done" or entry.input_hash != input_hash:
+        return False
+    if entry.fallback and provider.remote:
+        return False
+    try:
+        return out.stat().st_size > 0
+    except OSError:
+        return False
+
+
+async def gather_or_cancel(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Run jobs concurrently; on the first error cancel the rest, wait for them, re-raise.
+
+    Cancelled jobs leave their submitted remote ids in the manifest, so a rerun collects them.
+    """
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    if not tasks:
+        return []
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    failed = [t for t in done if not t.cancelled() and t.exception() is not None]
+    if failed:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        errors = [t.exception() for t in failed]
+        budget = [e for e in errors if isinstance(e, BudgetExceeded)]
+        raise (budget or errors)[0]  # type: ignore[misc]
+    return [t.result() for t in tasks]

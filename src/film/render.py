@@ -1,0 +1,80 @@
+"""Rich tables and summaries for the CLI (stdout for results, stderr for chatter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _excerpt(text: str | None, width: int = 60) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def shots_table(shot_list: Any) -> Table:
+    table = Table(title=f"{shot_list.title}  ({len(shot_list.shots)} shots, "
+                        f"{shot_list.total_duration:.1f} s, {shot_list.aspect_ratio})")
+    for column in ("#", "type", "move", "sec", "prompt", "line"):
+        table.add_column(column, overflow="fold")
+    for shot in shot_list.shots:
+        line = shot.spoken_text
+        if line:
+            line = f"{shot.voice_role}: {line}"
+        table.add_row(str(shot.shot_number), shot.shot_type, shot.camera_movement or "",
+                      f"{shot.duration:g}", _excerpt(shot.enhanced_prompt), _excerpt(line, 40))
+    return table
+
+
+def models_table(presets: dict[str, Any], taken: str) -> Table:
+    table = Table(title=f"Scenario models (prices USD per 1M tokens, taken {taken})")
+    for column in ("name", "tier", "input", "output", "context", "best for", "OpenRouter id"):
+        table.add_column(column)
+    table.add_row("offline", "free", "0", "0", "-", "no key, no network, deterministic",
+                  "(built in)")
+    for p in presets.values():
+        table.add_row(p.name, p.tier, f"{p.input_per_m:g}", f"{p.output_per_m:g}",
+                      f"{p.context:,}", p.best_for, p.openrouter_id)
+    table.add_row("ollama:<model>", "local", "0", "0", "-", "your own machine", "(local)")
+    return table
+
+
+def estimate_table(rows: list[dict[str, Any]], total: float, total_seconds: float) -> Table:
+    table = Table(title="Estimate (before anything is paid)")
+    for column in ("stage", "provider", "items", "cost USD", "time"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["stage"], row["provider"], str(row["items"]),
+                      f"{row['cost_usd']:.4f}", f"~{row['seconds']:.0f}s")
+    table.add_row("total", "", "", f"{total:.4f}", f"~{total_seconds:.0f}s", style="bold")
+    return table
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"Run finished in {summary['seconds']:.1f}s")
+    for column in ("stage", "made", "reused", "fallback", "failed", "calls", "time", "cost USD"):
+        table.add_column(column)
+    for stage, m in summary["stages"].items():
+        table.add_row(stage, str(m["made"]), str(m["reused"]), str(m["fallback"]),
+                      str(m["failed"]), str(m["calls"]), f"{m['seconds']:.1f}s",
+                      f"{m['cost_usd']:.4f}")
+    table.add_row("total", "", "", "", "", "", f"{summary['seconds']:.1f}s",
+                  f"{summary['cost_usd']:.4f}", style="bold")
+    return table
+
+
+def status_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
+    table = Table(title="Project status")
+    table.add_column("shot")
+    for stage in stages:
+        table.add_column(stage)
+    colours = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
+               "running": "cyan", "fallback": "magenta", "-": "dim"}
+    for row in rows:
+        cells = [f"[{colours.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
+        table.add_row(row["shot_id"], *cells)
+    return table
