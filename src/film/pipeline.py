@@ -123,6 +123,7 @@ class Engine:
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._local = asyncio.Semaphore(settings.local_workers)
         self._shot_started: dict[str, float] = {}
+        self._budget_stop: BudgetExceeded | None = None
 
     # ---- providers and limits -------------------------------------------------------------
 
@@ -181,8 +182,8 @@ class Engine:
     ) -> Artifact:
         rel = self.project.rel(out)
         estimate = 0.0 if (resume_id or not provider.remote) else provider.estimate_cost(request)
-        reservation = self.budget.reserve(estimate, f"{stage} for {shot.shot_id} ({provider.name})")
         metrics = self.summary.stages[stage]
+        reservation = 0.0
 
         def base_entry(**kw: Any) -> Artifact:
             return Artifact(stage=stage, path=rel, shot_id=shot.shot_id, input_hash=input_hash,
@@ -204,6 +205,8 @@ class Engine:
         started = time.monotonic()
         try:
             async with self.limit_for(provider):
+                reservation = self._reserve(estimate, f"{stage} for {shot.shot_id} "
+                                                      f"({provider.name})")
                 if provider.remote:
                     metrics.calls += 1
                 with atomic_output(out) as tmp:
@@ -239,6 +242,16 @@ class Engine:
                        provider=provider.name, path=rel, seconds=round(seconds, 3),
                        cost_usd=result.cost_usd, fallback=fallback_error is not None)
         return entry
+
+    def _reserve(self, estimate: float, what: str) -> float:
+        """Reserve a paid call's estimate; once the cap is hit, no new paid call starts."""
+        if self._budget_stop is not None and estimate > 0:
+            raise self._budget_stop
+        try:
+            return self.budget.reserve(estimate, what)
+        except BudgetExceeded as exc:
+            self._budget_stop = exc
+            raise
 
     async def _recover(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
@@ -341,7 +354,8 @@ def _is_current(
 async def gather_or_cancel(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Run jobs concurrently; on the first error cancel the rest, wait for them, re-raise.
 
-    Cancelled jobs leave their submitted remote ids in the manifest, so a rerun collects them.
+    A BudgetExceeded does not cancel: calls under way finish and are kept. Cancelled jobs
+    leave their submitted remote ids in the manifest, so a rerun collects them.
     """
     tasks = [asyncio.ensure_future(job) for job in jobs]
     if not tasks:
@@ -354,6 +368,11 @@ async def gather_or_cancel(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
     failed = [t for t in done if not t.cancelled() and t.exception() is not None]
+    if failed and all(isinstance(t.exception(), BudgetExceeded) for t in failed):
+        # The cap was reached: let calls already under way finish (they are paid for);
+        # the engine starts no new paid call, so the rest end quickly.
+        await asyncio.gather(*pending, return_exceptions=True)
+        raise failed[0].exception()  # type: ignore[misc]
     if failed:
         for task in pending:
             task.cancel()

@@ -249,10 +249,11 @@ def get_provider(kind: str, name: str, settings: Settings) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        extra = "remote"
+        if (exc.name or "").startswith("film"):
+            raise
         raise ConfigError(
             f"the {vendor} {kind} provider needs a package that is not installed: {exc.name}",
-            hint=f"pip install 'film[{extra}]'",
+            hint="pip install 'film[remote]'",
         ) from exc
     cls = getattr(module, class_name)
     model = model or DEFAULT_MODELS[kind][vendor]

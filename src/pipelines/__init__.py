@@ -1,0 +1,1 @@
+"""Thin `python -m pipelines.X` entry points and the task-style Python API."""

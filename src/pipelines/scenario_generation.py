@@ -1,0 +1,19 @@
+"""`python -m pipelines.scenario_generation`: the same as `film scenario`.
+
+    python -m pipelines.scenario_generation -d "A detective enters his office." -n 5 -o shots.json
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    from film.cli import cli
+
+    cli.main(["scenario", *(sys.argv[1:] if argv is None else argv)],
+             prog_name="python -m pipelines.scenario_generation")
+
+
+if __name__ == "__main__":
+    main()

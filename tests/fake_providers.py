@@ -1,0 +1,110 @@
+"""Fake remote providers for engine tests: count calls, cost money, fail on request."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+import wave
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar
+
+from film.errors import ContentRefused, Unavailable
+from film.providers.base import (
+    ImageProvider,
+    JobContext,
+    MediaResult,
+    SpeechProvider,
+    VideoProvider,
+)
+
+
+class Script:
+    """Shared knobs and counters (reset by the `fakes` fixture)."""
+
+    calls: ClassVar[Counter] = Counter()
+    submits: ClassVar[list[str]] = []
+    resumed: ClassVar[list[str]] = []
+    fail: ClassVar[set[str]] = set()
+    refuse: ClassVar[set[str]] = set()
+    cost: ClassVar[float] = 0.0
+    delay: ClassVar[dict[str, float]] = {}
+    gate: ClassVar[asyncio.Event | None] = None
+    on_submit_check: ClassVar[Any] = None
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.calls = Counter()
+        cls.submits, cls.resumed = [], []
+        cls.fail, cls.refuse = set(), set()
+        cls.cost, cls.delay, cls.gate, cls.on_submit_check = 0.0, {}, None, None
+
+
+def png_bytes(seed: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 36), ((seed * 40) % 256, 80, 120)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+async def _job(kind: str, shot_id: str, ctx: JobContext) -> str:
+    key = f"{kind}:{shot_id}"
+    Script.calls[key] += 1
+    if shot_id in Script.refuse:
+        raise ContentRefused(f"fake {kind}: refused", provider=f"fake-{kind}", status=400)
+    if shot_id in Script.fail:
+        raise Unavailable(f"fake {kind}: 500 after retries", provider=f"fake-{kind}", status=500)
+    if ctx.resume_id:
+        Script.resumed.append(ctx.resume_id)
+        job = ctx.resume_id
+    else:
+        job = f"job-{key}-{len(Script.submits)}"
+        Script.submits.append(job)
+        ctx.on_submitted(job)
+        if Script.on_submit_check:
+            Script.on_submit_check(job)
+    if Script.gate is not None:
+        await Script.gate.wait()
+    await asyncio.sleep(Script.delay.get(kind, 0.0))
+    return job
+
+
+class FakeImage(ImageProvider):
+    key_var = "FAKE_KEY"
+
+    def params(self) -> dict[str, Any]:
+        return {"steps": 4}
+
+    def estimate_cost(self, request: Any) -> float:
+        return Script.cost
+
+    async def generate(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
+        job = await _job("image", request.shot.shot_id, ctx)
+        out.write_bytes(png_bytes(request.shot.shot_number))
+        return MediaResult(cost_usd=Script.cost, request_id=job)
+
+
+class FakeVideo(VideoProvider):
+    def estimate_cost(self, request: Any) -> float:
+        return Script.cost
+
+    async def animate(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
+        job = await _job("video", request.shot.shot_id, ctx)
+        out.write_bytes(b"fake-mp4:" + request.image_path.read_bytes()[:16])
+        return MediaResult(cost_usd=Script.cost, request_id=job)
+
+
+class FakeSpeech(SpeechProvider):
+    def voice_for(self, role: str, roles: list[str]) -> str:
+        return f"voice-{roles.index(role)}"
+
+    async def synthesize(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
+        job = await _job("speech", request.shot_id, ctx)
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(8000)
+            wav.writeframes(struct.pack("<h", 1000) * 8000)
+        return MediaResult(request_id=job, meta={"duration": 1.0, "voice": request.voice})

@@ -1,0 +1,218 @@
+"""The engine with fake remote providers: caching, incremental rebuilds, resume, budget,
+fallback, skip/fail, the lock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from film.errors import BudgetExceeded, InputError, ProjectLocked
+from film.events import ListSink
+from film.pipeline import Engine, RunOptions
+from film.project import Project
+from film.providers import base
+
+from fake_providers import Script
+from shotlists import make_shots
+
+FAKE = {"image": "fake_providers:FakeImage", "video": "fake_providers:FakeVideo",
+        "speech": "fake_providers:FakeSpeech"}
+SHOT_STAGES = ("images", "video", "speech")
+
+
+@pytest.fixture(autouse=True)
+def fakes(monkeypatch):
+    for kind, target in FAKE.items():
+        monkeypatch.setitem(base.REGISTRY[kind], "fake", target)
+        monkeypatch.setitem(base.DEFAULT_MODELS[kind], "fake", "m1")
+    Script.reset()
+    yield Script
+    Script.reset()
+
+
+def options(**kw):
+    defaults = dict(image_provider="fake", video_provider="fake", tts_provider="fake",
+                    stages=SHOT_STAGES, resolution=(320, 180))
+    return RunOptions(**{**defaults, **kw})
+
+
+async def run(tmp_path, settings, shots, **kw):
+    sink = ListSink()
+    engine = Engine(Project.at(tmp_path), shots, options(**kw), settings, sink)
+    summary = await engine.run()
+    return summary, sink, engine
+
+
+async def test_first_run_makes_everything_and_rerun_makes_nothing(tmp_path, settings):
+    shots = make_shots(3, lines={0: "Hello there.", 2: "Goodbye."})
+    summary, _, _ = await run(tmp_path, settings, shots)
+    assert summary.stages["images"].made == 3
+    assert summary.stages["video"].made == 3
+    assert summary.stages["speech"].made == 2
+    assert sum(Script.calls.values()) == 8
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["artifacts"]["images/shot_001.png"]["status"] == "done"
+    assert manifest["artifacts"]["clips/shot_002.mp4"]["provider"] == "fake:m1"
+
+    Script.calls.clear()
+    again, _, _ = await run(tmp_path, settings, shots)
+    assert sum(Script.calls.values()) == 0
+    assert again.stages["images"].reused == 3 and again.stages["speech"].reused == 2
+
+
+async def test_editing_one_shot_redoes_only_what_depends_on_it(tmp_path, settings):
+    shots = make_shots(3, lines={0: "Hello there.", 1: "Middle line."})
+    await run(tmp_path, settings, shots)
+    Script.calls.clear()
+    shots.shots[1].enhanced_prompt = "a completely different picture"
+    await run(tmp_path, settings, shots)
+    assert dict(Script.calls) == {"image:shot_002": 1, "video:shot_002": 1}
+
+    Script.calls.clear()
+    shots.shots[0].narration = "A new line."
+    await run(tmp_path, settings, shots)
+    assert dict(Script.calls) == {"speech:shot_001": 1}
+
+
+async def test_a_changed_provider_parameter_counts_as_a_change(tmp_path, settings, monkeypatch):
+    shots = make_shots(2)
+    await run(tmp_path, settings, shots)
+    Script.calls.clear()
+    from fake_providers import FakeImage
+
+    monkeypatch.setattr(FakeImage, "params", lambda self: {"steps": 8})
+    await run(tmp_path, settings, shots)
+    assert Script.calls["image:shot_001"] == 1 and Script.calls["image:shot_002"] == 1
+
+
+async def test_job_id_is_saved_before_waiting_and_a_rerun_collects_it(tmp_path, settings):
+    shots = make_shots(1)
+    seen = []
+
+    def check(job):
+        data = json.loads((tmp_path / "manifest.json").read_text())
+        seen.append(data["artifacts"]["images/shot_001.png"])
+
+    Script.on_submit_check = check
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert seen[0]["status"] == "submitted" and seen[0]["request_id"].startswith("job-image")
+
+    # Simulate a run killed while waiting: the entry is "submitted", the file is missing.
+    project = Project.at(tmp_path)
+    manifest = project.load_manifest()
+    entry = manifest.artifacts["images/shot_001.png"]
+    entry.status = "submitted"
+    entry.request_id = "job-paid-earlier"
+    project.save_manifest(manifest)
+    (tmp_path / "images" / "shot_001.png").unlink()
+    Script.submits.clear()
+    _, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.submits == [] and Script.resumed == ["job-paid-earlier"]
+    assert sink.of("resumed")[0]["request_id"] == "job-paid-earlier"
+    assert (tmp_path / "images" / "shot_001.png").stat().st_size > 0
+
+
+async def test_budget_cap_stops_cleanly_and_keeps_what_was_made(tmp_path, settings):
+    Script.cost = 0.4
+    shots = make_shots(4)
+    with pytest.raises(BudgetExceeded) as info:
+        await run(tmp_path, settings, shots, stages=("images",), max_cost=1.0, concurrency=1)
+    assert "budget cap $1.00" in info.value.message
+    manifest = Project.at(tmp_path).load_manifest()
+    done = [a for a in manifest.artifacts.values() if a.status == "done"]
+    assert len(done) == 2 and manifest.total_cost == pytest.approx(0.8)
+    assert all((tmp_path / a.path).exists() for a in done)
+    # The cap covers the project's total spend, so a rerun cannot spend it again.
+    with pytest.raises(BudgetExceeded):
+        await run(tmp_path, settings, shots, stages=("images",), max_cost=1.0, concurrency=1)
+    summary, _, _ = await run(tmp_path, settings, shots, stages=("images",), max_cost=2.0)
+    assert summary.stages["images"].made == 2 and summary.stages["images"].reused == 2
+
+
+async def test_failed_remote_shot_falls_back_to_offline_and_is_retried_next_time(
+        tmp_path, settings):
+    Script.fail = {"shot_002"}
+    shots = make_shots(3)
+    summary, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert summary.stages["images"].fallback == 1
+    assert "shot_002" in summary.fallbacks[0]
+    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_002.png"]
+    assert entry.fallback and entry.provider == "offline" and "500" in entry.error
+    assert sink.of("fallback")[0]["shot_id"] == "shot_002"
+    from PIL import Image
+
+    assert Image.open(tmp_path / "images" / "shot_002.png").size == (320, 180)
+    Script.fail = set()
+    Script.calls.clear()
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert dict(Script.calls) == {"image:shot_002": 1}
+
+
+async def test_skip_leaves_the_shot_out_and_fail_stops(tmp_path, settings):
+    Script.refuse = {"shot_001"}
+    shots = make_shots(2)
+    summary, _, _ = await run(tmp_path, settings, shots, on_error="skip")
+    assert summary.stages["images"].failed == 1
+    assert not (tmp_path / "clips" / "shot_001.mp4").exists()
+    assert (tmp_path / "clips" / "shot_002.mp4").exists()
+    with pytest.raises(Exception, match="refused"):
+        await run(tmp_path / "b", settings, shots, on_error="fail")
+
+
+async def test_second_concurrent_run_is_refused(tmp_path, settings):
+    project = Project.at(tmp_path)
+    with project.lock(), pytest.raises(ProjectLocked, match="another film run"):
+        await run(tmp_path, settings, make_shots(1))
+    # released afterwards: a new run works
+    summary, _, _ = await run(tmp_path, settings, make_shots(1), stages=("images",))
+    assert summary.stages["images"].made == 1
+
+
+async def test_video_stage_alone_needs_images(tmp_path, settings):
+    with pytest.raises(InputError, match="no image for shot_001"):
+        await run(tmp_path, settings, make_shots(1), stages=("video",))
+
+
+async def test_force_redoes_one_shot(tmp_path, settings):
+    shots = make_shots(2)
+    await run(tmp_path, settings, shots)
+    Script.calls.clear()
+    await run(tmp_path, settings, shots, force=frozenset({("shot_002", "images"),
+                                                         ("shot_002", "video")}))
+    assert dict(Script.calls) == {"image:shot_002": 1, "video:shot_002": 1}
+
+
+async def test_chains_run_per_shot_without_a_stage_barrier(tmp_path, settings):
+    """Shot 1's clip starts while shot 2's image is still blocked."""
+    import asyncio
+
+    shots = make_shots(2)
+    gate = asyncio.Event()
+    order = []
+    from fake_providers import FakeImage
+
+    original = FakeImage.generate
+
+    async def generate(self, request, out, ctx):
+        if request.shot.shot_id == "shot_002":
+            await gate.wait()
+        order.append(f"image:{request.shot.shot_id}")
+        return await original(self, request, out, ctx)
+
+    from fake_providers import FakeVideo
+
+    original_video = FakeVideo.animate
+
+    async def animate(self, request, out, ctx):
+        order.append(f"video:{request.shot.shot_id}")
+        if request.shot.shot_id == "shot_001":
+            gate.set()
+        return await original_video(self, request, out, ctx)
+
+    FakeImage.generate, FakeVideo.animate = generate, animate
+    try:
+        await run(tmp_path, settings, shots, stages=("images", "video"))
+    finally:
+        FakeImage.generate, FakeVideo.animate = original, original_video
+    assert order.index("video:shot_001") < order.index("image:shot_002")

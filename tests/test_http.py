@@ -1,0 +1,93 @@
+import httpx
+import pytest
+import respx
+
+from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
+from film.providers.http import RetryPolicy, download, send_with_retries
+
+URL = "https://api.example.test/v1/thing"
+
+
+def policy(delays):
+    async def sleep(seconds):
+        delays.append(seconds)
+    return RetryPolicy(max_attempts=3, base_delay=1.0, sleep=sleep)
+
+
+@respx.mock
+async def test_retry_after_is_honoured_then_success():
+    route = respx.post(URL).mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "7"}, json={"error": {"message": "slow"}}),
+        httpx.Response(200, json={"ok": True}),
+    ])
+    delays = []
+    async with httpx.AsyncClient() as client:
+        response = await send_with_retries(client, "POST", URL, provider="x",
+                                           policy=policy(delays))
+    assert response.json() == {"ok": True}
+    assert delays == [7.0] and route.call_count == 2
+
+
+@respx.mock
+async def test_transport_errors_and_500_are_retried_then_reported():
+    respx.get(URL).mock(side_effect=[httpx.ConnectError("reset"), httpx.Response(500),
+                                     httpx.Response(503)])
+    delays = []
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(Unavailable, match="503"):
+            await send_with_retries(client, "GET", URL, provider="x", policy=policy(delays))
+    assert len(delays) == 2
+
+
+@respx.mock
+async def test_429_after_all_attempts_is_rate_limited():
+    respx.get(URL).mock(return_value=httpx.Response(429))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(RateLimited):
+            await send_with_retries(client, "GET", URL, provider="x", policy=policy([]))
+
+
+@respx.mock
+async def test_4xx_is_not_retried_and_names_the_key():
+    route = respx.get(URL).mock(return_value=httpx.Response(401, json={"error": {
+        "message": "bad key"}}))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(ProviderError) as info:
+            await send_with_retries(client, "GET", URL, provider="x", key_var="X_KEY",
+                                    policy=policy([]), headers={"Authorization": "Bearer s3cr3t"})
+    assert route.call_count == 1
+    assert "X_KEY" in info.value.hint and "s3cr3t" not in str(info.value)
+
+
+@respx.mock
+async def test_moderation_refusal_is_not_retried():
+    route = respx.post(URL).mock(return_value=httpx.Response(
+        400, json={"error": {"message": "Prompt flagged by content policy"}}))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(ContentRefused):
+            await send_with_retries(client, "POST", URL, provider="x", policy=policy([]))
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_truncated_download_is_retried(tmp_path):
+    body = b"\x89PNG" + b"x" * 100
+    respx.get(URL).mock(side_effect=[
+        httpx.Response(200, headers={"content-length": "500", "content-type": "image/png"},
+                       content=body),
+        httpx.Response(200, headers={"content-type": "image/png"}, content=body),
+    ])
+    dest = tmp_path / "out.png"
+    async with httpx.AsyncClient() as client:
+        size = await download(client, URL, dest, provider="x", expect=("image/",),
+                              policy=policy([]))
+    assert size == len(body) and dest.read_bytes() == body
+
+
+@respx.mock
+async def test_wrong_content_type_is_an_error(tmp_path):
+    respx.get(URL).mock(return_value=httpx.Response(200, headers={"content-type": "text/html"},
+                                                    content=b"<html>"))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(ProviderError, match="expected image/"):
+            await download(client, URL, tmp_path / "x.png", provider="x", expect=("image/",))
