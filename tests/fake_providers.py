@@ -97,8 +97,8 @@ class FakeVideo(VideoProvider):
 
 
 class FakeSpeech(SpeechProvider):
-    def voice_for(self, role: str, roles: list[str]) -> str:
-        return f"voice-{roles.index(role)}"
+    def resolve_voice(self, request: Any) -> str:
+        return request.voice or f"voice-{request.roles.index(request.role)}"
 
     async def synthesize(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
         job = await _job("speech", request.shot_id, ctx)

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     """film's configuration. Env vars win over `.env`; CLI options win over both."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # Scenario (LLM)
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
 
     # Images and video
     fal_key: SecretStr | None = None
+    fal_queue_url: str = "https://queue.fal.run"
     replicate_api_token: SecretStr | None = None
     replicate_base_url: str = "https://api.replicate.com"
 

@@ -141,10 +141,11 @@ class Engine:
         """Remote providers get their own bound; all local work shares the CPU-count bound."""
         if not provider.remote:
             return self._local
-        if provider.name not in self._limits:
+        key = f"{provider.kind}:{provider.name}"
+        if key not in self._limits:
             size = self.options.concurrency or self.settings.film_concurrency_remote
-            self._limits[provider.name] = asyncio.Semaphore(size)
-        return self._limits[provider.name]
+            self._limits[key] = asyncio.Semaphore(size)
+        return self._limits[key]
 
     def save(self) -> None:
         self.project.save_manifest(self.manifest)

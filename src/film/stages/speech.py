@@ -26,15 +26,17 @@ def plan_speech(
 ) -> tuple[SpeechRequest, dict[str, Any]]:
     """The request for the shot's line; the hash covers the text and the voice it gets."""
     role = shot.voice_role
-    roles = speaking_roles(engine.shot_list)
-    voice = engine.shot_list.voices.get(role)
-    if voice is None and hasattr(provider, "voice_for"):
-        voice = provider.voice_for(role, roles)
-    request = SpeechRequest(text=shot.spoken_text or "", role=role, voice=voice,
-                            shot_id=shot.shot_id, roles=roles)
-    inputs: dict[str, Any] = {"text": request.text, "role": role, "voice": voice}
-    if voice is None:
-        inputs["roles"] = roles
+    request = SpeechRequest(text=shot.spoken_text or "", role=role,
+                            voice=engine.shot_list.voices.get(role), shot_id=shot.shot_id,
+                            roles=speaking_roles(engine.shot_list))
+    # The voice the provider will really use (cast from the roles, or the shot list's
+    # `voices`), so adding a character elsewhere does not redo this line.
+    voice = provider.resolve_voice(request) if hasattr(provider, "resolve_voice") \
+        else request.voice
+    resolved = voice if isinstance(voice, (str, type(None))) else repr(voice)
+    inputs: dict[str, Any] = {"text": request.text, "role": role, "voice": resolved}
+    if resolved is None:
+        inputs["roles"] = request.roles
     return request, inputs
 
 

@@ -1,0 +1,245 @@
+"""Remote speech: OpenAI text-to-speech over plain httpx (`POST {OPENAI_BASE_URL}/audio/speech`).
+
+Replies are asked for as WAV. OpenAI streams its WAV, so the header's RIFF and data sizes may be
+0xFFFFFFFF: the data size is then taken from the bytes received, and the file is written back
+with a correct header. Lines longer than the API's 4096 characters are split at sentence
+ends, spoken in turn and joined. The offline provider lives in `film.providers.espeak`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from film.costs import media_cost
+from film.errors import InputError, ProviderError
+from film.providers.base import JobContext, MediaResult, SpeechProvider, SpeechRequest
+from film.providers.http import RetryPolicy, make_client, send_with_retries
+from film.voices import (
+    CASTING_VERSION,
+    OPENAI_EXTRA_VOICES,
+    OPENAI_VOICES,
+    is_narrator,
+    openai_voice_for,
+)
+
+MAX_INPUT_CHARS = 4096
+_UNKNOWN_SIZE = 0xFFFFFFFF
+_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# ---- WAV -------------------------------------------------------------------------------------
+
+
+@dataclass
+class WavData:
+    """A parsed WAV: its `fmt ` chunk body, the audio bytes, and the facts read from them."""
+
+    fmt: bytes
+    pcm: bytes
+    channels: int
+    sample_rate: int
+    bits: int
+    block_align: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / (self.sample_rate * self.block_align)
+
+    def to_bytes(self) -> bytes:
+        """The WAV with correct RIFF and data sizes."""
+        pad = b"\x00" if len(self.pcm) % 2 else b""
+        riff_size = 4 + (8 + len(self.fmt)) + (8 + len(self.pcm) + len(pad))
+        return b"".join([
+            b"RIFF", struct.pack("<I", riff_size), b"WAVE",
+            b"fmt ", struct.pack("<I", len(self.fmt)), self.fmt,
+            b"data", struct.pack("<I", len(self.pcm)), self.pcm, pad,
+        ])
+
+
+def parse_wav(data: bytes, provider: str = "speech") -> WavData:
+    """Parse a RIFF/WAVE file, tolerating streamed headers whose sizes are unknown.
+
+    Raises ProviderError when `data` is not a usable WAV file.
+    """
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ProviderError(f"{provider} did not return a WAV file (starts with {data[:16]!r})",
+                            provider=provider, body=data[:200].decode("latin-1"))
+    fmt: bytes | None = None
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk_id = data[offset:offset + 4]
+        (size,) = struct.unpack("<I", data[offset + 4:offset + 8])
+        start = offset + 8
+        if chunk_id == b"fmt ":
+            fmt = data[start:start + size]
+        elif chunk_id == b"data":
+            if fmt is None or len(fmt) < 16:
+                break
+            channels, rate, _byte_rate, align, bits = struct.unpack("<HIIHH", fmt[2:16])
+            if size in (0, _UNKNOWN_SIZE) or start + size > len(data):
+                size = len(data) - start
+            if channels < 1 or rate < 1 or align < 1:
+                break
+            size -= size % align
+            if size <= 0:
+                raise ProviderError(f"{provider} returned a WAV file with no audio",
+                                    provider=provider)
+            return WavData(fmt, data[start:start + size], channels, rate, bits, align)
+        if size == _UNKNOWN_SIZE:
+            break
+        offset = start + size + (size & 1)
+    raise ProviderError(f"{provider} returned a damaged WAV file (no usable fmt/data chunks)",
+                        provider=provider)
+
+
+def join_wavs(parts: list[WavData], provider: str) -> WavData:
+    """Concatenate WAVs of the same format."""
+    first = parts[0]
+    for part in parts[1:]:
+        if part.fmt != first.fmt:
+            raise ProviderError(f"{provider} returned parts of one line in different formats",
+                                provider=provider)
+    return WavData(first.fmt, b"".join(p.pcm for p in parts), first.channels,
+                   first.sample_rate, first.bits, first.block_align)
+
+
+# ---- text ------------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int = MAX_INPUT_CHARS) -> list[str]:
+    """Pieces of at most `limit` characters, cut at sentence ends, else at spaces."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if pieces and len(pieces[-1]) + 1 + len(sentence) <= limit:
+            pieces[-1] = f"{pieces[-1]} {sentence}"
+        elif sentence:
+            pieces.append(sentence)
+    return [p for p in pieces if p]
+
+
+def _clean(text: str) -> str:
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _scrub(text: str, secret: str) -> str:
+    """Remove the key, and anything that looks like an OpenAI key, from `text`."""
+    if secret:
+        text = text.replace(secret, "***")
+    return re.sub(r"sk-[A-Za-z0-9_\-*]{3,}", "sk-***", text)
+
+
+# ---- provider ---------------------------------------------------------------------------------
+
+
+class OpenAISpeechProvider(SpeechProvider):
+    """OpenAI TTS (`tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`); priced per character."""
+
+    key_var = "OPENAI_API_KEY"
+
+    def params(self) -> dict[str, Any]:
+        return {"response_format": "wav", "casting": CASTING_VERSION}
+
+    def estimate_cost(self, request: SpeechRequest) -> float:
+        return media_cost(self.name, chars=len(_clean(request.text)))
+
+    def resolve_voice(self, request: SpeechRequest) -> str:
+        """`request.voice` if it is an OpenAI voice (or any plain name), else the cast voice.
+
+        eSpeak names ("en-us+f3") are ignored, so a voices table written for the offline
+        engine still works here.
+        """
+        voice = (request.voice or "").strip()
+        known = (*OPENAI_VOICES, *OPENAI_EXTRA_VOICES)
+        if voice.lower() in known:
+            return voice.lower()
+        if voice and re.fullmatch(r"[a-z][a-z0-9_]*", voice) and not voice.startswith("en"):
+            return voice  # a custom voice, or a voice of an OpenAI-compatible local server
+        return openai_voice_for(request.role, list(request.roles))
+
+    def _payload(self, text: str, voice: str, role: str) -> dict[str, Any]:
+        payload: dict[str, Any] = {"model": self.model, "input": text, "voice": voice,
+                                   "response_format": "wav"}
+        if self.model.startswith("gpt-4o"):  # tts-1 and tts-1-hd take no instructions
+            payload["instructions"] = (
+                "Calm, warm film narrator." if is_narrator(role)
+                else f"Speak in character as {role}."
+            )
+        return payload
+
+    async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
+        """Speak the line through OpenAI and write a WAV (24 kHz mono 16-bit) to `out`."""
+        text = _clean(request.text)
+        if not text:
+            where = f" for shot {request.shot_id}" if request.shot_id else ""
+            raise InputError(f"nothing to say{where}: the line is empty")
+        key = self.settings.require("openai_api_key")
+        url = self.settings.openai_base_url.rstrip("/") + "/audio/speech"
+        voice = self.resolve_voice(request)
+        policy = ctx.retry or RetryPolicy(max_attempts=self.settings.film_max_attempts,
+                                          max_total_wait=self.settings.film_max_retry_wait)
+        client = ctx.client or make_client(self.settings.film_http_timeout)
+        started = time.perf_counter()
+        parts: list[WavData] = []
+        request_ids: list[str] = []
+        try:
+            for piece in split_text(text):
+                response = await self._post(client, url, key, policy, ctx,
+                                            self._payload(piece, voice, request.role))
+                if response.headers.get("x-request-id"):
+                    request_ids.append(response.headers["x-request-id"])
+                parts.append(parse_wav(response.content, self.name))
+        finally:
+            if ctx.client is None:
+                await client.aclose()
+        wav = join_wavs(parts, self.name)
+        Path(out).write_bytes(wav.to_bytes())
+        return MediaResult(
+            cost_usd=media_cost(self.name, chars=len(text)),
+            request_id=request_ids[0] if request_ids else None,
+            model=self.model,
+            meta={
+                "duration": round(wav.duration, 4),
+                "voice": voice,
+                "role": request.role,
+                "sample_rate": wav.sample_rate,
+                "chars": len(text),
+                "parts": len(parts),
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+
+    async def _post(self, client: httpx.AsyncClient, url: str, key: str, policy: RetryPolicy,
+                    ctx: JobContext, payload: dict[str, Any]) -> httpx.Response:
+        def on_retry(attempt: int, delay: float, message: str) -> None:
+            ctx.report(f"{self.name}: {_scrub(message, key)}; retry {attempt} in {delay:.1f}s")
+
+        try:
+            return await send_with_retries(
+                client, "POST", url, provider=self.name, policy=policy, key_var=self.key_var,
+                on_retry=on_retry, json=payload,
+                headers={"Authorization": f"Bearer {key}", "Accept": "audio/wav"},
+            )
+        except ProviderError as exc:
+            message = _scrub(exc.message, key)
+            hint = exc.hint
+            if exc.status in (401, 403):
+                message = f"OPENAI_API_KEY was rejected: {message}"
+                hint = "Check OPENAI_API_KEY (a key from platform.openai.com/api-keys)."
+            raise type(exc)(message, provider=exc.provider, status=exc.status,
+                            body=_scrub(exc.body, key), hint=hint,
+                            request_id=exc.request_id) from None
