@@ -7,8 +7,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+
+def _console(stderr: bool) -> Console:
+    """A console; when not a terminal (CI logs, pipes) wide enough that tables keep shape."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, width=140)
+    return console
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 
 def _excerpt(text: str | None, width: int = 60) -> str:
