@@ -91,3 +91,23 @@ async def test_wrong_content_type_is_an_error(tmp_path):
     async with httpx.AsyncClient() as client:
         with pytest.raises(ProviderError, match="expected image/"):
             await download(client, URL, tmp_path / "x.png", provider="x", expect=("image/",))
+
+
+@respx.mock
+async def test_paid_post_is_not_repeated_after_the_server_may_have_acted():
+    route = respx.post(URL).mock(side_effect=[httpx.Response(500), httpx.Response(200)])
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(Unavailable):
+            await send_with_retries(client, "POST", URL, provider="x", policy=policy([]),
+                                    idempotent=False)
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_paid_post_is_retried_when_it_never_reached_the_server():
+    route = respx.post(URL).mock(side_effect=[httpx.ConnectError("refused"),
+                                              httpx.Response(429), httpx.Response(201)])
+    async with httpx.AsyncClient() as client:
+        response = await send_with_retries(client, "POST", URL, provider="x",
+                                           policy=policy([]), idempotent=False)
+    assert response.status_code == 201 and route.call_count == 3

@@ -125,10 +125,17 @@ async def send_with_retries(
     policy: RetryPolicy | None = None,
     key_var: str | None = None,
     on_retry: Callable[[int, float, str], None] | None = None,
+    idempotent: bool = True,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send a request, retrying what is worth retrying; raise a ProviderError otherwise."""
+    """Send a request, retrying what is worth retrying; raise a ProviderError otherwise.
+
+    `idempotent=False` is for a POST that starts paid work: it is retried only when the
+    server cannot have acted on it (429, or a connection that was never made), so a 5xx or a
+    read timeout after the job was created never pays for a second job.
+    """
     policy = policy or RetryPolicy()
+    retry_statuses = RETRY_STATUSES if idempotent else frozenset({429})
     waited = 0.0
     attempt = 0
     while True:
@@ -136,16 +143,19 @@ async def send_with_retries(
         try:
             response = await client.request(method, url, **kwargs)
         except httpx.TransportError as exc:
+            never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
             failure: ProviderError = Unavailable(
                 f"{provider}: {type(exc).__name__} talking to {httpx.URL(url).host}",
                 provider=provider, hint="Check the network or the base URL.",
             )
             delay = policy.backoff(attempt)
+            if not (idempotent or never_sent):
+                raise failure from exc
         else:
             if response.is_success:
                 return response
             failure = error_for_response(response, provider, key_var)
-            if response.status_code not in RETRY_STATUSES:
+            if response.status_code not in retry_statuses:
                 raise failure
             after = retry_after_seconds(response)
             delay = after if after is not None else policy.backoff(attempt)
