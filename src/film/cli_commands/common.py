@@ -47,8 +47,8 @@ def provider_options(func: Any) -> Any:
     return func
 
 
-def run_options(func: Any) -> Any:
-    """Options of every command that makes media: costs, errors, output mode, size."""
+def spend_options(func: Any) -> Any:
+    """Options of commands that may call paid providers: cap, error policy, concurrency."""
     for option in reversed([
         click.option("--max-cost", type=click.FloatRange(0.0), default=None, metavar="USD",
                      help="Refuse any paid call that would take the project's spend past USD."),
@@ -57,6 +57,14 @@ def run_options(func: Any) -> Any:
                      "(fallback, default), leave the shot out (skip) or stop (fail)."),
         click.option("--concurrency", type=click.IntRange(1, 64), default=None,
                      help="Parallel calls per remote provider (default 4)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def output_options(func: Any) -> Any:
+    """--resolution, --json, --quiet."""
+    for option in reversed([
         click.option("--resolution", metavar="WxH", default=None,
                      help="Override the aspect ratio's size, e.g. 640x360."),
         click.option("--json", "as_json", is_flag=True,
@@ -65,6 +73,11 @@ def run_options(func: Any) -> Any:
     ]):
         func = option(func)
     return func
+
+
+def run_options(func: Any) -> Any:
+    """Options of every command that makes media with providers."""
+    return spend_options(output_options(func))
 
 
 def project_option(required: bool = True, default: str | None = None) -> Decorator:

@@ -13,6 +13,7 @@ from film.cli import settings
 from film.cli_commands.common import (
     compose_options,
     make_sink,
+    output_options,
     parse_resolution,
     project_option,
     provider_options,
@@ -122,7 +123,7 @@ def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: b
         _execute(project_dir, shots, stages, opts)
 
     command.__doc__ = doc
-    command = run_options(command)
+    command = output_options(command) if compose else run_options(command)
     if compose:
         command = compose_options(command)
     if providers:
