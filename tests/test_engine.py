@@ -216,3 +216,19 @@ async def test_chains_run_per_shot_without_a_stage_barrier(tmp_path, settings):
     finally:
         FakeImage.generate, FakeVideo.animate = original, original_video
     assert order.index("video:shot_001") < order.index("image:shot_002")
+
+
+async def test_explicit_resolution_is_remembered_by_the_project(tmp_path, settings):
+    from film.status import project_status
+
+    shots = make_shots(2)
+    await run(tmp_path, settings, shots, stages=("images",), resolution=(320, 180))
+    Script.calls.clear()
+    summary, _, engine = await run(tmp_path, settings, shots, stages=("images", "video"),
+                                   resolution=None)
+    assert engine.size == (320, 180)
+    assert summary.stages["images"].reused == 2 and Script.calls["image:shot_001"] == 0
+    rows = project_status(Project.at(tmp_path), shots, settings)["shots"]
+    assert [r["images"] for r in rows] == ["done", "done"]
+    _, _, engine = await run(tmp_path, settings, shots, stages=("images",), resolution=(0, 0))
+    assert engine.size == (1280, 720)

@@ -113,7 +113,14 @@ class Engine:
         self.manifest: Manifest = project.load_manifest()
         self.budget = Budget(cap=options.max_cost, spent=self.manifest.total_cost)
         self.spent_before = self.manifest.total_cost
-        self.size = options.resolution or ASPECT_SIZES[shot_list.aspect_ratio]
+        if options.resolution == (0, 0):  # --resolution auto: back to the aspect default
+            self.manifest.settings.pop("resolution", None)
+        elif options.resolution:
+            self.manifest.settings["resolution"] = list(options.resolution)
+        remembered = self.manifest.settings.get("resolution")
+        self.size: tuple[int, int] = (
+            tuple(remembered) if remembered else ASPECT_SIZES[shot_list.aspect_ratio]
+        )  # type: ignore[assignment]
         self.summary = RunSummary(stages={s: StageMetrics() for s in options.stages})
         self.client: Any = None
         self.retry = options.retry or RetryPolicy(

@@ -66,7 +66,8 @@ def output_options(func: Any) -> Any:
     """--resolution, --json, --quiet."""
     for option in reversed([
         click.option("--resolution", metavar="WxH", default=None,
-                     help="Override the aspect ratio's size, e.g. 640x360."),
+                     help="Frame size, e.g. 640x360; the project remembers it ('auto': the "
+                     "aspect ratio's default, 1280x720 for 16:9)."),
         click.option("--json", "as_json", is_flag=True,
                      help="Newline-delimited JSON events on stdout (for CI)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
@@ -93,6 +94,8 @@ def parse_resolution(value: str | None) -> tuple[int, int] | None:
 
     if not value:
         return None
+    if value.strip().lower() == "auto":
+        return (0, 0)
     try:
         width, height = (int(v) for v in value.lower().split("x"))
     except ValueError:

@@ -86,11 +86,15 @@ def run_command(description_arg, description, description_file, num_shots, model
       film run "A detective enters his dimly lit office on a rainy night."
       film run -d "A fox crosses a frozen lake at dawn." -n 8 --style documentary -p fox
       film run --shots my_shots.json -p myfilm --image-provider fal --max-cost 2
+      film run -p myfilm          (continue the film in myfilm/ from its shots.json)
     Re-running is cheap: finished work is reused and a killed run resumes.
     """
     from film.stages.scenario import write_shot_list
 
     text = description if description is not None else description_arg
+    if shots is None and text is None and description_file is None and project_dir \
+            and (project_dir / "shots.json").exists():
+        shots = project_dir / "shots.json"  # `film run -p DIR` continues DIR's shot list
     if shots is None:
         if text is None and description_file is None:
             raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
