@@ -1,0 +1,147 @@
+"""Scenario providers: OpenRouter, any local OpenAI-compatible server, the offline planner.
+
+`get_scenario_provider("claude-3-haiku" | "vendor/model" | "ollama:llama3.1" | "offline")`
+picks one. The chat logic they share (retries, streaming, repair, cache) is in chat_scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from film.costs import ResolvedModel, cost_from_usage, load_price_cache, resolve_model
+from film.errors import ProviderError, Unavailable
+from film.llm_cache import LLMCache
+from film.providers.base import BaseScenarioProvider, ScenarioRequest
+from film.providers.chat_scenario import DEFAULT_CONTEXT, ChatReply, ChatScenarioProvider, Progress
+from film.providers.http import RetryPolicy
+from film.providers.offline_planner import OfflineScenarioProvider
+from film.schema import Usage
+
+if TYPE_CHECKING:
+    from film.config import Settings
+
+__all__ = ["LocalLLMScenarioProvider", "OfflineScenarioProvider", "OpenRouterScenarioProvider",
+           "get_scenario_provider"]
+
+LOCAL_CONTEXT = 8_192
+LMSTUDIO_URL = "http://localhost:1234/v1"
+
+
+class OpenRouterScenarioProvider(ChatScenarioProvider):
+    """Any OpenRouter chat model; costs from `usage.cost`, else from the price table."""
+
+    name = "openrouter"
+    key_var = "OPENROUTER_API_KEY"
+
+    def __init__(self, model: ResolvedModel | str, settings: Settings, *,
+                 api_key: str | None = None, **options: Any) -> None:
+        resolved = model if isinstance(model, ResolvedModel) else resolve_model(model)
+        self._key = api_key or settings.require("openrouter_api_key")
+        context = resolved.preset.context if resolved.preset else None
+        if context is None:
+            live = load_price_cache(settings.user_dir()).get(resolved.model_id, {})
+            context = live.get("context") or DEFAULT_CONTEXT
+        options.setdefault("context_tokens", context)
+        super().__init__(resolved, settings, base_url=settings.openrouter_base_url,
+                         label=resolved.model_id, **options)
+
+    def _secret(self) -> str | None:
+        return self._key
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}",
+                "HTTP-Referer": self.settings.openrouter_app_url,
+                "X-Title": self.settings.openrouter_app_title}
+
+    def _body(self, messages: list[dict[str, str]], request: ScenarioRequest) -> dict[str, Any]:
+        return {**super()._body(messages, request), "usage": {"include": True}}
+
+    def _usage(self, raw: dict[str, Any]) -> Usage:
+        usage = super()._usage(raw)
+        cost = raw.get("cost")
+        try:
+            usage.cost_usd, usage.cost_source = float(cost), "provider"
+        except (TypeError, ValueError):
+            if usage.prompt_tokens or usage.completion_tokens:
+                usage.cost_usd = cost_from_usage(self.resolved, usage.prompt_tokens,
+                                                 usage.completion_tokens)
+                usage.cost_source = "price-table"
+        return usage
+
+
+class LocalLLMScenarioProvider(ChatScenarioProvider):
+    """A local OpenAI-compatible server (Ollama, LM Studio, llama.cpp, vLLM). Costs nothing."""
+
+    name = "local"
+    key_var = "LOCAL_LLM_API_KEY"
+    request_timeout = httpx.Timeout(900.0, connect=5.0)
+
+    def __init__(self, model: ResolvedModel | str, settings: Settings, *,
+                 flavour: str = "ollama", base_url: str | None = None, **options: Any) -> None:
+        resolved = model if isinstance(model, ResolvedModel) else resolve_model(f"local:{model}")
+        if base_url is None:
+            base_url = settings.local_llm_base_url
+            if flavour == "lmstudio" and "local_llm_base_url" not in settings.model_fields_set:
+                base_url = LMSTUDIO_URL
+        self._key = settings.local_llm_api_key.get_secret_value().strip() \
+            if settings.local_llm_api_key else None
+        options.setdefault("context_tokens", LOCAL_CONTEXT)
+        options.setdefault("retry", RetryPolicy(max_attempts=2, max_total_wait=10.0))
+        super().__init__(resolved, settings, base_url=base_url,
+                         label=f"{flavour}:{resolved.model_id}", **options)
+        self.name = f"local LLM server at {self.base_url}"
+
+    def _secret(self) -> str | None:
+        return self._key
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}"} if self._key else {}
+
+    def _extra_body(self, streaming: bool) -> dict[str, Any]:
+        return {"stream_options": {"include_usage": True}} if streaming else {}
+
+    async def _chat(self, messages: list[dict[str, str]], request: ScenarioRequest,
+                    started: float) -> ChatReply:
+        """As the base, but a 400 about response_format falls back to prompt-only JSON once."""
+        try:
+            return await super()._chat(messages, request, started)
+        except ProviderError as exc:
+            text = f"{exc.message} {exc.body}".lower()
+            if self.structured == "prompt" or exc.status not in (400, 422) or not any(
+                w in text for w in ("response_format", "json_schema", "json_object")
+            ):
+                if exc.status is None and isinstance(exc, Unavailable):
+                    exc.hint = ("Is the server running? Start `ollama serve` or LM Studio's "
+                                "server, or set LOCAL_LLM_BASE_URL.")
+                raise
+            self.structured = "prompt"
+            self.notes.append("the server rejected response_format; asked for JSON by prompt")
+            return await super()._chat(messages, request, started)
+
+
+def get_scenario_provider(
+    model: str,
+    settings: Settings,
+    *,
+    client: httpx.AsyncClient | None = None,
+    cache: LLMCache | None = None,
+    on_progress: Progress | None = None,
+    stream: bool = False,
+    retry: RetryPolicy | None = None,
+    on_retry: Callable[[int, float, str], None] | None = None,
+) -> BaseScenarioProvider:
+    """The provider for a `--model` value: offline, an OpenRouter preset or id, or a local one."""
+    resolved = resolve_model(model, settings.user_dir())
+    if resolved.provider == "offline":
+        return OfflineScenarioProvider()
+    options: dict[str, Any] = {"client": client, "cache": cache, "on_progress": on_progress,
+                               "stream": stream, "on_retry": on_retry}
+    if retry is not None:
+        options["retry"] = retry
+    if resolved.provider == "local":
+        flavour = model.strip().split(":", 1)[0]
+        return LocalLLMScenarioProvider(resolved, settings, flavour=flavour, **options)
+    return OpenRouterScenarioProvider(resolved, settings, **options)

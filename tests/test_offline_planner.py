@@ -1,0 +1,178 @@
+"""The offline planner: deterministic, schema-valid, varied shot lists from a description."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from film.providers.base import ScenarioRequest
+from film.providers.offline_planner import STYLE_PRESETS, plan_shot_list, resolve_style
+from film.providers.scenario_providers import OfflineScenarioProvider, get_scenario_provider
+from film.schema import ShotList
+
+NOIR = ("A detective enters his dimly lit office on a rainy night. He finds a letter on his "
+        'desk. The detective says "Someone has been here." He turns off the lamp and waits '
+        "in the dark.")
+STORIES = [
+    NOIR,
+    "A lone astronaut wanders across a red desert at sunset.",
+    '"We should not be here," Mara whispers. The old man lights a candle in the cathedral. '
+    'Mara turns to the man and asks "Where is the key?" He smiles. The storm breaks outside. '
+    "They run into the village. At dawn the village is silent.",
+]
+
+
+def plan(description: str = NOIR, n: int = 5, **kw) -> ShotList:
+    return plan_shot_list(ScenarioRequest(description=description, num_shots=n, **kw))
+
+
+def test_same_input_same_output_and_different_input_differs():
+    a, b = plan(n=7, style="noir"), plan(n=7, style="noir")
+    assert a.model_dump() == b.model_dump()
+    assert plan(STORIES[1], 7).model_dump() != a.model_dump()
+
+
+@pytest.mark.parametrize("description", STORIES)
+def test_every_count_from_1_to_30_is_exact_and_valid(description):
+    for n in range(1, 31):
+        shots = plan(description, n, shot_duration=3.5)
+        ShotList.model_validate_json(shots.model_dump_json())
+        assert [s.shot_id for s in shots.shots] == [f"shot_{i:03d}" for i in range(1, n + 1)]
+        assert [s.shot_number for s in shots.shots] == list(range(1, n + 1))
+        assert {s.duration for s in shots.shots} == {3.5}
+        assert shots.model == "offline" and shots.usage.cost_usd == 0
+        types = [s.shot_type for s in shots.shots]
+        assert all(a != b for a, b in pairwise(types)), types
+        if n >= 4:
+            assert len(set(types)) >= 3, types
+        if n >= 2:
+            assert types[0] in ("establishing", "wide", "extreme-wide", "aerial")
+        if n >= 3:
+            assert types[-1] in ("wide", "close-up")
+        spoken = [s for s in shots.shots if s.narration]
+        assert len(spoken) <= (n + 1) // 2
+        assert all(len(s.narration.split()) <= 15 for s in spoken)
+        assert any(s.spoken_text for s in shots.shots)
+        assert all(s.camera_movement for s in shots.shots)
+        prompts = [s.enhanced_prompt for s in shots.shots]
+        assert len(set(prompts)) == n, "every shot needs its own prompt"
+
+
+def test_beats_follow_the_story_and_coverage_fills_spare_shots():
+    shots = plan(NOIR, 8).shots
+    actions = [s.action for s in shots]
+    assert "enters his dimly lit office" in actions[0]
+    assert "turns off the lamp" in actions[-1]
+    assert actions.index(next(a for a in actions if "letter" in a)) < \
+        actions.index(next(a for a in actions if "turns off" in a))
+    types = {s.shot_type for s in shots}
+    assert types & {"reaction", "insert", "pov", "extreme-close-up", "medium-wide"}
+    few = plan(NOIR + " " + NOIR.replace("detective", "woman"), 3).shots
+    assert "enters" in few[0].action and "waits in the dark" in few[-1].action
+
+
+def test_quoted_speech_becomes_dialogue_with_a_speaker():
+    shots = plan(NOIR, 5).shots
+    spoken = [s for s in shots if s.dialogue]
+    assert len(spoken) == 1
+    assert spoken[0].dialogue == "Someone has been here."
+    assert spoken[0].speaker == "detective" and spoken[0].voice_role == "detective"
+    assert spoken[0].narration is None
+    other = plan('"Run!" the soldier shouts. The bridge explodes behind him.', 3).shots
+    line = next(s for s in other if s.dialogue)
+    assert line.dialogue == "Run!" and line.speaker == "soldier"
+    named = plan(STORIES[2], 8).shots
+    lines = {s.dialogue: s.speaker for s in named if s.dialogue}
+    assert lines == {"We should not be here.": "Mara", "Where is the key?": "Mara"}
+
+
+def test_characters_settings_mood_and_time_are_inferred():
+    shots = plan(NOIR, 5)
+    first = shots.shots[0]
+    assert first.characters == ["detective"]
+    assert first.landscapes[:3] == ["office", "interior", "urban"]
+    assert first.time_of_day == "night" and shots.mood == "tense"
+    assert all(s.time_of_day == "night" for s in shots.shots)
+    assert plan("Rain falls on the empty street.", 2).shots[0].time_of_day == "night"
+    sunset = plan("Two lovers walk along the beach at sunset.", 3)
+    assert sunset.shots[0].time_of_day == "evening" and sunset.mood == "romantic"
+    assert "lovers" in sunset.shots[1].characters and "beach" in sunset.shots[0].landscapes
+    assert plan("A girl plays with a kite in the park.", 2).shots[0].time_of_day == "day"
+    names = plan(STORIES[2], 6)
+    cast = {c for s in names.shots for c in s.characters}
+    assert {"Mara", "old man"} <= cast and "man" not in cast
+    assert plan(NOIR, 3, mood="hopeful").mood == "hopeful"
+
+
+def test_pronouns_are_replaced_in_prompts():
+    shots = plan(NOIR, 4).shots
+    second = next(s for s in shots if "letter" in (s.action or ""))
+    assert "the detective finds a letter" in second.enhanced_prompt
+    assert " he finds" not in second.enhanced_prompt.lower()
+
+
+def test_every_style_preset_changes_the_prompts():
+    assert len(STYLE_PRESETS) >= 9
+    assert {"noir", "cyberpunk", "documentary", "fantasy", "horror", "romance", "anime",
+            "vintage", "cinematic"} <= set(STYLE_PRESETS)
+    default = plan(STORIES[1], 3)
+    seen_prompts, seen_negatives = set(), set()
+    for name, preset in STYLE_PRESETS.items():
+        styled = plan(STORIES[1], 3, style=name)
+        prompt = styled.shots[1].enhanced_prompt
+        assert preset.lighting in prompt and preset.palette in prompt
+        assert preset.negative in styled.shots[1].negative_prompt
+        assert list(preset.styles) == styled.shots[0].styles
+        seen_prompts.add(prompt)
+        seen_negatives.add(styled.shots[1].negative_prompt)
+        if name != "cinematic":
+            assert prompt != default.shots[1].enhanced_prompt
+    assert len(seen_prompts) == len(STYLE_PRESETS) == len(seen_negatives)
+
+
+def test_style_names_aliases_and_unknown_styles():
+    assert resolve_style("film noir")[0].name == "noir"
+    assert resolve_style("Blade Runner neon")[0].name == "cyberpunk"
+    assert resolve_style("Studio Ghibli")[0].name == "anime"
+    assert resolve_style(None, "A wizard and a dragon meet.")[0].name == "fantasy"
+    preset, extra = resolve_style("watercolor painting")
+    assert preset.name == "cinematic" and extra == "watercolor painting"
+    shots = plan(NOIR, 2, style="watercolor painting")
+    assert "watercolor painting" in shots.shots[0].enhanced_prompt
+    assert shots.shots[0].styles[0] == shots.style == "watercolor painting"
+
+
+def test_aspect_ratio_shapes_the_composition():
+    wide = plan(NOIR, 2, aspect_ratio="16:9").shots[0].enhanced_prompt
+    tall = plan(NOIR, 2, aspect_ratio="9:16")
+    assert "widescreen" in wide and "vertical composition" in tall.shots[0].enhanced_prompt
+    assert tall.aspect_ratio == "9:16"
+
+
+def test_matches_the_reference_shot(reference_shot):
+    shots = plan(NOIR.split(". He finds")[0] + ".", 5, style="film noir")
+    first = shots.shots[0]
+    assert first.shot_type in ("wide", "establishing")
+    for key in ("characters", "mood", "time_of_day", "duration"):
+        assert getattr(first, key) == reference_shot[key], key
+    assert set(reference_shot["landscapes"]) <= set(first.landscapes)
+    assert "film noir" in first.styles
+    assert shots.title and shots.title != "Untitled"
+
+
+def test_odd_inputs_still_give_a_usable_plan():
+    for text in ("x", '"Run!"', "...!!! ???", "word " * 3000, "Dr. Hale meets Mr. Grey."):
+        shots = plan(text, 4)
+        assert len(shots.shots) == 4
+    long = plan(('The detective walks the rainy streets. "Another one," he says to the '
+                 "bartender. ") * 100, 3)
+    assert all(len(s.dialogue or "") <= 300 for s in long.shots)
+
+
+async def test_provider_is_free_and_offline(settings):
+    provider = OfflineScenarioProvider()
+    result = await provider.generate(ScenarioRequest(description=NOIR, num_shots=4))
+    assert result.model == "offline" and result.cost_usd == 0 and not result.cached
+    assert result.usage.total_tokens == 0 and len(result.shots) == 4
+    assert isinstance(get_scenario_provider("offline", settings), OfflineScenarioProvider)
