@@ -40,6 +40,8 @@ class FilmGroup(click.Group):
 
 def _report_error(exc: Any) -> None:
     click.secho(f"error: {exc.message}", fg="red", err=True)
+    if getattr(exc, "cost_usd", 0):
+        click.echo(f"(the failed attempt still cost ${exc.cost_usd:.4f})", err=True)
     if exc.hint:
         click.echo(f"hint: {exc.hint}", err=True)
 

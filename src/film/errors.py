@@ -57,8 +57,10 @@ class ProviderError(FilmError):
         body: str | None = None,
         hint: str | None = None,
         request_id: str | None = None,
+        cost_usd: float = 0.0,
     ) -> None:
         super().__init__(message, hint=hint)
+        self.cost_usd = cost_usd  # what the failed attempt still cost, if known
         self.provider = provider
         self.status = status
         self.body = (body or "")[:2000]

@@ -141,6 +141,7 @@ def _print_result(result, path: Path, seconds: float, as_json: bool) -> None:  #
         click.echo(json.dumps({
             "output": str(path), "model": result.model, "seconds": round(seconds, 3),
             "cost_usd": result.cost_usd, "cached": result.cached, "repaired": result.repaired,
+            "notes": result.notes,
             "usage": result.usage.model_dump(), "shot_list": result.shot_list.model_dump(
                 mode="json"),
         }, indent=2))
@@ -151,6 +152,8 @@ def _print_result(result, path: Path, seconds: float, as_json: bool) -> None:  #
     usage = result.usage
     cost = "free" if not result.cost_usd else f"${result.cost_usd:.4f}"
     cached = " (from cache)" if result.cached else ""
+    for note in result.notes:
+        err.print(f"note: {note}")
     err.print(f"{result.model}: {usage.prompt_tokens:,} in / {usage.completion_tokens:,} out "
               f"tokens, {cost}{cached}, {seconds:.1f}s → {path}")
     project = path.parent if path.name == "shots.json" else None

@@ -172,6 +172,7 @@ class ScenarioResult(BaseModel):
     seconds: float = 0.0
     repaired: bool = False
     cached: bool = False
+    notes: list[str] = Field(default_factory=list, description="e.g. description truncated")
 
     @property
     def shots(self) -> list[Shot]:

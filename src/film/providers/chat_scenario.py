@@ -342,7 +342,7 @@ class ChatScenarioProvider(BaseScenarioProvider):
                     hint="Run it again, pick a stronger model (e.g. claude-3.5-sonnet), "
                     "or use --model offline.",
                 )
-                error.usage = _sum_usage(usages)  # type: ignore[attr-defined]
+                error.cost_usd = _sum_usage(usages).cost_usd
                 raise error from None
             repaired = True
         usage = _sum_usage(usages)
@@ -372,4 +372,5 @@ class ChatScenarioProvider(BaseScenarioProvider):
         shot_list = ShotList.model_validate({**payload["shot_list"], "usage": usage.model_dump()})
         return ScenarioResult(shot_list=shot_list, usage=usage, model=self.label,
                               seconds=round(time.perf_counter() - started, 3),
-                              repaired=bool(payload.get("repaired")), cached=cached)
+                              repaired=bool(payload.get("repaired")), cached=cached,
+                              notes=list(self.notes))
