@@ -195,7 +195,7 @@ WEATHER: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-Z\uE000])|\n+")
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-Z\uE000])|\n\s*\n+")
 
 
 def words_of(text: str) -> list[str]:
