@@ -36,8 +36,9 @@ def plan_image(engine: Engine, shot: Shot, provider: Any) -> tuple[ImageRequest,
         "size": [width, height], "seed": request.seed, "style": request.style,
         "styles": shot.styles,
     }
-    if not provider.remote:
-        inputs["request"] = request.model_dump(mode="json")
+    if not provider.remote:  # the storyboard draws everything but the spoken line
+        inputs["request"] = request.model_dump(
+            mode="json", exclude={"shot": {"dialogue", "narration"}})
     return request, inputs
 
 
