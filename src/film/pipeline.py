@@ -77,6 +77,7 @@ class RunSummary:
     fallbacks: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     shot_seconds: dict[str, float] = field(default_factory=dict)
+    llm: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +89,7 @@ class RunSummary:
             "fallbacks": self.fallbacks,
             "failures": self.failures,
             "shot_seconds": {k: round(v, 3) for k, v in self.shot_seconds.items()},
+            "llm": self.llm,
         }
 
 
@@ -334,6 +336,7 @@ class Engine:
     def _finish(self, started: float) -> None:
         self.summary.seconds = time.monotonic() - started
         self.summary.total_cost_usd = self.manifest.total_cost
+        self.summary.llm = self.manifest.llm
         self.summary.cost_usd = round(self.manifest.total_cost - self.spent_before, 6)
         self.manifest.metrics = self.summary.as_dict()
         self.save()

@@ -53,6 +53,8 @@ class Manifest(BaseModel):
     artifacts: dict[str, Artifact] = Field(default_factory=dict)
     ledger: list[dict[str, Any]] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict)
+    #: the last scenario generation: model, calls, cache hit, latency, tokens, cost
+    llm: dict[str, Any] = Field(default_factory=dict)
     #: choices the project keeps between commands (e.g. an explicit --resolution)
     settings: dict[str, Any] = Field(default_factory=dict)
 

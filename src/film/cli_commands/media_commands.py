@@ -19,7 +19,12 @@ from film.cli_commands.common import (
     provider_options,
     run_options,
 )
-from film.cli_commands.scenario_commands import description_options, make_shot_list, pick_model
+from film.cli_commands.scenario_commands import (
+    build_request,
+    description_options,
+    make_shot_list,
+    pick_model,
+)
 
 
 def _execute(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
@@ -89,8 +94,6 @@ def run_command(description_arg, description, description_file, num_shots, model
       film run -p myfilm          (continue the film in myfilm/ from its shots.json)
     Re-running is cheap: finished work is reused and a killed run resumes.
     """
-    from film.stages.scenario import write_shot_list
-
     text = description if description is not None else description_arg
     if shots is None and text is None and description_file is None and project_dir \
             and (project_dir / "shots.json").exists():
@@ -98,22 +101,37 @@ def run_command(description_arg, description, description_file, num_shots, model
     if shots is None:
         if text is None and description_file is None:
             raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
-        result = make_shot_list(text, description_file, num_shots, pick_model(model), style,
-                                mood, aspect_ratio, shot_duration, stream, no_cache)
-        project_dir = project_dir or _project_for(result.shot_list.description)
-        from film.project import Project
-
-        target = Project.at(project_dir)
-        target.ensure()
-        if not (target.shots_path.exists()
-                and target.shots_path.read_text("utf-8") == result.shot_list.to_json()):
-            write_shot_list(result, target.shots_path)
-        if not kw.get("quiet") and not kw.get("as_json"):
-            click.echo(f"scenario: {len(result.shots)} shots by {result.model} → "
-                       f"{target.shots_path}", err=True)
+        project_dir = _scenario_into_project(
+            build_request(text, description_file, num_shots, style, mood, aspect_ratio,
+                          shot_duration),
+            pick_model(model), project_dir, stream, no_cache, kw)
     elif project_dir is None:
         raise click.UsageError("with --shots, name the project folder with -p/--project")
     _execute(project_dir, shots, ("images", "video", "speech", "compose"), _media_opts(kw))
+
+
+def _scenario_into_project(request, model: str, project_dir: Path | None, stream: bool,
+                           no_cache: bool, kw: dict[str, Any]) -> Path:  # type: ignore[no-untyped-def]
+    """`film run`'s first step: the shot list, written only if it changed, its cost recorded
+    in the project (and refused up front if it would pass --max-cost)."""
+    from film.costs import resolve_model
+    from film.project import Project
+    from film.stages.scenario import check_scenario_budget, record_scenario, write_shot_list
+
+    project = Project.at(project_dir or _project_for(request.description))
+    cap = kw.get("max_cost") if kw.get("max_cost") is not None else settings().film_max_cost
+    check_scenario_budget(project, resolve_model(model, settings().user_dir()), request, cap)
+    result = make_shot_list(request, model, stream, no_cache)
+    project.ensure()
+    if not (project.shots_path.exists()
+            and project.shots_path.read_text("utf-8") == result.shot_list.to_json()):
+        write_shot_list(result, project.shots_path)
+    record_scenario(project, result, project.shots_path)
+    if not kw.get("quiet") and not kw.get("as_json"):
+        cost = f", ${result.cost_usd:.4f}" if result.cost_usd else ""
+        click.echo(f"scenario: {len(result.shots)} shots by {result.model}{cost} → "
+                   f"{project.shots_path}", err=True)
+    return project.root
 
 
 def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: bool = False,

@@ -52,19 +52,28 @@ def pick_model(model: str | None) -> str:
     return chosen
 
 
-def make_shot_list(description: str, description_file: str | None, num_shots: int,
-                   model: str, style: str | None, mood: str | None, aspect_ratio: str,
-                   shot_duration: float, stream: bool, no_cache: bool):  # type: ignore[no-untyped-def]
-    """Run the scenario stage and return its result (shared by `scenario` and `run`)."""
+def build_request(description: str | None, description_file: str | None, num_shots: int,
+                  style: str | None, mood: str | None, aspect_ratio: str,
+                  shot_duration: float):  # type: ignore[no-untyped-def]
+    """The ScenarioRequest from the command's options (reads the description)."""
     from film.providers.base import ScenarioRequest
-    from film.stages.scenario import generate_scenario, read_description
+    from film.stages.scenario import read_description
 
-    text = read_description(description, description_file)
-    request = ScenarioRequest(description=text, num_shots=num_shots, style=style, mood=mood,
-                              aspect_ratio=aspect_ratio, shot_duration=shot_duration)
+    return ScenarioRequest(description=read_description(description, description_file),
+                           num_shots=num_shots, style=style, mood=mood,
+                           aspect_ratio=aspect_ratio, shot_duration=shot_duration)
+
+
+def make_shot_list(request, model: str, stream: bool, no_cache: bool):  # type: ignore[no-untyped-def]
+    """Run the scenario stage and return its result (shared by `scenario` and `run`)."""
+    from film.stages.scenario import generate_scenario
+
     progress = _stream_progress if stream else None
-    return run_async(generate_scenario(request, model, settings(), stream=stream,
-                                       use_cache=not no_cache, on_progress=progress))
+    result = run_async(generate_scenario(request, model, settings(), stream=stream,
+                                         use_cache=not no_cache, on_progress=progress))
+    if stream:
+        sys.stderr.write("\n")
+    return result
 
 
 def _stream_progress(elapsed: float, tokens: int) -> None:
@@ -107,12 +116,16 @@ def scenario_command(description, description_file, num_shots, model, style, moo
                     **estimate_scenario_cost(resolved, text, num_shots)}
         return _print_estimate(estimate, as_json)
     started = time.monotonic()
-    result = make_shot_list(description, description_file, num_shots, model, style, mood,
-                            aspect_ratio, shot_duration, stream, no_cache)
+    request = build_request(description, description_file, num_shots, style, mood,
+                            aspect_ratio, shot_duration)
+    result = make_shot_list(request, model, stream, no_cache)
     target = output or ((project_dir / "shots.json") if project_dir else Path("shots.json"))
     path = write_shot_list(result, target)
-    if stream:
-        sys.stderr.write("\n")
+    if path.name == "shots.json":
+        from film.project import Project
+        from film.stages.scenario import record_scenario
+
+        record_scenario(Project.at(path.parent), result, path)
     _print_result(result, path, time.monotonic() - started, as_json)
 
 

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from film.errors import InputError
+from film.errors import BudgetExceeded, InputError
 from film.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx
 
     from film.config import Settings
+    from film.costs import ResolvedModel
+    from film.project import Project
     from film.providers.base import ScenarioRequest, ScenarioResult
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -76,3 +78,56 @@ def write_shot_list(result: ScenarioResult, path: str | Path) -> Path:
         path = path / "shots.json"
     atomic_write_text(path, result.shot_list.to_json())
     return path
+
+
+def check_scenario_budget(
+    project: Project, model: ResolvedModel, request: ScenarioRequest, cap: float | None
+) -> None:
+    """Refuse the LLM call when the project's spend plus its estimate would pass `cap`."""
+    from film.costs import estimate_scenario_cost
+
+    if cap is None or model.provider != "openrouter":
+        return
+    spent = project.load_manifest().total_cost
+    estimate = estimate_scenario_cost(model, request.description, request.num_shots)["cost_usd"]
+    if spent + estimate > cap + 1e-9:
+        raise BudgetExceeded(
+            f"budget cap ${cap:.2f} reached: the shot list would cost about ${estimate:.4f} "
+            f"with ${spent:.4f} already spent", spent=spent, estimate=estimate, cap=cap)
+
+
+def record_scenario(project: Project, result: ScenarioResult, path: Path) -> None:
+    """Put the shot list's provenance, cost and LLM metrics into the project's manifest."""
+    from film.fsutil import canonical_hash
+    from film.project import Artifact
+
+    with project.lock():
+        manifest = project.load_manifest()
+        usage = result.usage
+        manifest.artifacts[project.rel(path)] = Artifact(
+            stage="scenario", path=project.rel(path), provider=_provider_of(result.model),
+            model=result.model, input_hash=canonical_hash(result.shot_list.description),
+            cost_usd=usage.cost_usd, seconds=result.seconds,
+            meta={"usage": usage.model_dump(), "cached": result.cached,
+                  "repaired": result.repaired, "notes": result.notes},
+        )
+        if usage.cost_usd:
+            manifest.ledger.append({"stage": "scenario", "shot_id": None,
+                                    "provider": _provider_of(result.model),
+                                    "model": result.model,
+                                    "cost_usd": usage.cost_usd,
+                                    "tokens": usage.total_tokens})
+        manifest.llm = {
+            "model": result.model, "calls": 0 if result.cached else (2 if result.repaired
+                                                                     else 1),
+            "cache_hit": result.cached, "latency_s": result.seconds,
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "cost_usd": usage.cost_usd,
+        }
+        project.save_manifest(manifest)
+
+
+def _provider_of(model_label: str) -> str:
+    if model_label == "offline":
+        return "offline"
+    return "local" if model_label.startswith("ollama:") else "openrouter"

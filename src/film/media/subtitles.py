@@ -1,0 +1,168 @@
+"""Subtitle cues: line wrapping, splitting a line into cues, SRT and ASS text (all pure).
+
+SRT is what the project ships (`subtitles.srt`); ASS is what compose burns into segments,
+because it fixes the canvas (PlayResX/Y = the video size) and the style without any
+`force_style` escaping.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+MAX_CHARS = 42
+MAX_LINES = 2
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle on the screen: `text` may hold a newline (at most `MAX_LINES` lines)."""
+
+    start: float
+    end: float
+    text: str
+
+    def shifted(self, offset: float) -> Cue:
+        return Cue(self.start + offset, self.end + offset, self.text)
+
+
+def format_timestamp(seconds: float) -> str:
+    """SRT time `HH:MM:SS,mmm` (negative times clamp to zero)."""
+    ms = max(0, round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+
+
+def format_ass_timestamp(seconds: float) -> str:
+    """ASS time `H:MM:SS.cc` (centiseconds)."""
+    cs = max(0, round(seconds * 100))
+    h, rest = divmod(cs, 360_000)
+    m, rest = divmod(rest, 6000)
+    s, cs = divmod(rest, 100)
+    return f"{h:d}:{m:02d}:{s:02d}.{cs:02d}"
+
+
+def wrap_lines(text: str, width: int = MAX_CHARS) -> list[str]:
+    """Word-wrap `text` into lines of at most `width` characters (long words are broken)."""
+    words = " ".join(text.split())
+    if not words:
+        return []
+    return textwrap.wrap(words, width=width, break_long_words=True, break_on_hyphens=False)
+
+
+def split_into_cue_texts(
+    text: str, *, width: int = MAX_CHARS, max_lines: int = MAX_LINES
+) -> list[str]:
+    """Split a spoken line into cue texts of at most `max_lines` lines of `width` characters.
+
+    The words are shared out evenly between the fewest cues that can hold them, so a long
+    line does not end on a short leftover cue.
+    """
+    lines = wrap_lines(text, width)
+    greedy = ["\n".join(lines[i : i + max_lines]) for i in range(0, len(lines), max_lines)]
+    if len(greedy) <= 1:
+        return greedy
+    words = text.split()
+    count = len(greedy)
+    target = sum(len(w) + 1 for w in words) / count
+    groups: list[list[str]] = [[]]
+    size = 0.0
+    for word in words:
+        if size >= target * len(groups) and len(groups) < count:
+            groups.append([])
+        groups[-1].append(word)
+        size += len(word) + 1
+    balanced = ["\n".join(_even_lines(" ".join(g), width, max_lines)) for g in groups if g]
+    if all(cue.count("\n") < max_lines for cue in balanced) and len(balanced) == count:
+        return balanced
+    return greedy
+
+
+def _even_lines(text: str, width: int, max_lines: int) -> list[str]:
+    """Wrap `text` into at most `max_lines` lines of similar length (if it fits `width`)."""
+    for w in range(max(1, -(-len(text) // max_lines)), width + 1):
+        lines = wrap_lines(text, w)
+        if len(lines) <= max_lines and all(len(line) <= w for line in lines):
+            return lines
+    return wrap_lines(text, width)
+
+
+def time_cues(texts: Sequence[str], start: float, end: float) -> list[Cue]:
+    """Spread `texts` over [start, end] in proportion to their length (whole milliseconds)."""
+    if not texts or end <= start:
+        return []
+    weights = [max(1, len(t.replace("\n", " "))) for t in texts]
+    total = sum(weights)
+    cues, acc = [], 0
+    for text, weight in zip(texts, weights, strict=True):
+        a = start + (end - start) * acc / total
+        acc += weight
+        b = start + (end - start) * acc / total
+        cues.append(Cue(round(a, 3), round(b, 3), text))
+    return cues
+
+
+def render_srt(cues: Iterable[Cue]) -> str:
+    """The SRT file text for `cues` (numbered from 1, blank line after each)."""
+    blocks = []
+    for n, cue in enumerate(cues, start=1):
+        blocks.append(
+            f"{n}\n{format_timestamp(cue.start)} --> {format_timestamp(cue.end)}\n{cue.text}\n"
+        )
+    return "\n".join(blocks)
+
+
+def parse_srt(text: str) -> list[Cue]:
+    """Read SRT text back into cues (used by tests and by anyone editing subtitles by hand)."""
+    cues = []
+    for block in text.replace("\r\n", "\n").strip().split("\n\n"):
+        lines = block.strip().split("\n")
+        if len(lines) < 2 or "-->" not in lines[1]:
+            continue
+        a, b = (part.strip() for part in lines[1].split("-->"))
+        cues.append(Cue(_parse_ts(a), _parse_ts(b), "\n".join(lines[2:])))
+    return cues
+
+
+def _parse_ts(value: str) -> float:
+    hms, ms = value.replace(".", ",").split(",")
+    h, m, s = hms.split(":")
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def _ass_text(text: str) -> str:
+    safe = text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
+    return safe.replace("\n", "\\N")
+
+
+def caption_font_size(width: int, height: int) -> int:
+    """A caption size that reads well on landscape, portrait and square frames."""
+    return max(8, round(min(height * 0.065, width * 0.045)))
+
+
+def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str) -> str:
+    """ASS text drawing `cues` as white outlined captions at the bottom of the frame."""
+    size = caption_font_size(width, height)
+    outline = max(1, round(size / 12))
+    margin_v = round(height * 0.05)
+    margin_h = round(width * 0.05)
+    head = (
+        "[Script Info]\nScriptType: v4.00+\n"
+        f"PlayResX: {width}\nPlayResY: {height}\nWrapStyle: 0\nScaledBorderAndShadow: yes\n\n"
+        "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
+        "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
+        "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+        f"Style: Default,{font},{size},&H00FFFFFF,&H000000FF,&H00000000,&H80000000,"
+        f"0,0,0,0,100,100,0,0,1,{outline},0,2,{margin_h},{margin_h},{margin_v},1\n\n"
+        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, "
+        "Text\n"
+    )
+    events = [
+        f"Dialogue: 0,{format_ass_timestamp(c.start)},{format_ass_timestamp(c.end)},"
+        f"Default,,0,0,0,,{_ass_text(c.text)}\n"
+        for c in cues
+    ]
+    return head + "".join(events)
