@@ -8,6 +8,7 @@ resume ids, the budget, concurrency limits, atomic writes, fallback and the mani
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from film.events import EventSink, QuietSink
 from film.fsutil import atomic_output, canonical_hash
 from film.project import STAGES, Artifact, Manifest, Project
 from film.providers.base import JobContext, MediaProvider, MediaResult, get_provider
-from film.providers.http import RetryPolicy
+from film.providers.retry import RetryPolicy
 from film.schema import Shot, ShotList
 
 OnError = Literal["fallback", "skip", "fail"]
@@ -291,7 +292,6 @@ class Engine:
 
     async def run(self) -> RunSummary:
         """Run the chosen stages over every shot; returns the summary (also in the manifest)."""
-        from film.providers.http import make_client
         from film.stages.compose import compose_project
         from film.stages.images import make_image
         from film.stages.speech import make_speech
@@ -306,7 +306,7 @@ class Engine:
             self.summary.stages[stage].planned = total
             self.sink.emit("stage_planned", stage=stage, total=total)
         with self.project.lock():
-            async with make_client(self.settings.film_http_timeout) as client:
+            async with self._http_client() as client:
                 self.client = client
 
                 async def visual(shot: Shot) -> None:
@@ -332,6 +332,16 @@ class Engine:
                 finally:
                     self._finish(started)
         return self.summary
+
+    def _http_client(self) -> Any:
+        """The run's one AsyncClient, or none when every provider of the run is offline."""
+        names = {"images": self.options.image_provider, "video": self.options.video_provider,
+                 "speech": self.options.tts_provider}
+        if all(names[s] == "offline" for s in self.options.stages if s in names):
+            return contextlib.nullcontext(None)
+        from film.providers.http import make_client
+
+        return make_client(self.settings.film_http_timeout)
 
     def _finish(self, started: float) -> None:
         self.summary.seconds = time.monotonic() - started

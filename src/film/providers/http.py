@@ -7,40 +7,21 @@ are not retried; a moderation refusal becomes ContentRefused.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email.utils
-import random
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
+from film.providers.retry import RetryPolicy
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _REFUSAL_WORDS = ("content policy", "content_policy", "moderation", "nsfw", "safety",
                   "flagged", "content filter", "prohibited")
-
-
-@dataclass
-class RetryPolicy:
-    """How often and how long to retry. `sleep` is injectable so tests never wait."""
-
-    max_attempts: int = 4
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    max_total_wait: float = 90.0
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
-    rng: random.Random = field(default_factory=random.Random)
-
-    def backoff(self, attempt: int) -> float:
-        """Full-jitter exponential backoff for the given (1-based) failed attempt."""
-        cap = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return self.rng.uniform(cap / 2, cap)
 
 
 def make_client(timeout: float = 120.0, **kwargs: Any) -> httpx.AsyncClient:
