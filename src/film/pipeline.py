@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from film.errors import BudgetExceeded, ContentRefused, FilmError, MediaError, P
 from film.events import EventSink, QuietSink
 from film.fsutil import atomic_output, canonical_hash
 from film.project import STAGES, Artifact, Manifest, Project
-from film.providers.base import JobContext, MediaProvider, MediaResult, get_provider
+from film.providers.base import JobContext, MediaProvider, get_provider
 from film.providers.retry import RetryPolicy
 from film.schema import Shot, ShotList
 
@@ -94,7 +94,8 @@ class RunSummary:
         }
 
 
-Call = Callable[[Any, Any, Path, JobContext], Awaitable[MediaResult]]
+#: the provider method that makes each stage's artifact
+METHOD_OF_STAGE = {"images": "generate", "video": "animate", "speech": "synthesize"}
 
 
 class Engine:
@@ -162,9 +163,19 @@ class Engine:
 
     # ---- the one place an artifact is made -------------------------------------------------
 
+    async def make(self, stage: str, shot: Shot, plan: Callable[..., Any]) -> Path | None:
+        """Plan the shot's artifact for `stage` with the stage's provider, then produce it.
+
+        Returns the file, or None when it failed and --on-error is skip."""
+        provider = self.provider(stage)
+        request, inputs = plan(self, shot, provider)
+        out = self.project.artifact_path(stage, shot.shot_id)
+        entry = await self.produce(stage, shot, provider, request, out, inputs)
+        return out if entry is not None else None
+
     async def produce(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        inputs: dict[str, Any], call: Call,
+        inputs: dict[str, Any],
     ) -> Artifact | None:
         """Make `out` unless the manifest says it is current; handle resume, budget, fallback."""
         rel = self.project.rel(out)
@@ -182,14 +193,14 @@ class Engine:
             resume_id = entry.request_id
             self.sink.emit("resumed", stage=stage, shot_id=shot.shot_id, request_id=resume_id)
         try:
-            return await self._attempt(stage, shot, provider, request, out, input_hash, call,
+            return await self._attempt(stage, shot, provider, request, out, input_hash,
                                        resume_id)
         except (ProviderError, MediaError) as exc:
-            return await self._recover(stage, shot, provider, request, out, inputs, call, exc)
+            return await self._recover(stage, shot, provider, request, out, inputs, exc)
 
     async def _attempt(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        input_hash: str, call: Call, resume_id: str | None, fallback_error: str | None = None,
+        input_hash: str, resume_id: str | None, fallback_error: str | None = None,
     ) -> Artifact:
         rel = self.project.rel(out)
         estimate = 0.0 if (resume_id or not provider.remote) else provider.estimate_cost(request)
@@ -221,7 +232,8 @@ class Engine:
                 if provider.remote:
                     metrics.calls += 1
                 with atomic_output(out) as tmp:
-                    result = await call(provider, request, tmp, ctx)
+                    make = getattr(provider, METHOD_OF_STAGE[stage])
+                    result = await make(request, tmp, ctx)
         except asyncio.CancelledError:
             self.budget.release(reservation)
             raise
@@ -266,7 +278,7 @@ class Engine:
 
     async def _recover(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        inputs: dict[str, Any], call: Call, exc: FilmError,
+        inputs: dict[str, Any], exc: FilmError,
     ) -> Artifact | None:
         """After a failed call: fall back to the offline provider, skip the shot, or fail."""
         metrics = self.summary.stages[stage]
@@ -279,7 +291,7 @@ class Engine:
             metrics.fallback += 1
             self.summary.fallbacks.append(f"{stage} {shot.shot_id}: {reason}")
             input_hash = input_hash_of(stage, provider, inputs)
-            return await self._attempt(stage, shot, offline, request, out, input_hash, call,
+            return await self._attempt(stage, shot, offline, request, out, input_hash,
                                        None, fallback_error=reason)
         if self.options.on_error == "skip":
             metrics.failed += 1

@@ -44,12 +44,4 @@ def plan_image(engine: Engine, shot: Shot, provider: Any) -> tuple[ImageRequest,
 
 async def make_image(engine: Engine, shot: Shot) -> Path | None:
     """Make (or reuse) the shot's still; None when it failed and --on-error skip."""
-    provider = engine.provider("images")
-    request, inputs = plan_image(engine, shot, provider)
-    out = engine.project.image_path(shot.shot_id)
-
-    async def call(p: Any, req: ImageRequest, tmp: Path, ctx: Any) -> Any:
-        return await p.generate(req, tmp, ctx)
-
-    entry = await engine.produce("images", shot, provider, request, out, inputs, call)
-    return out if entry is not None else None
+    return await engine.make("images", shot, plan_image)

@@ -44,12 +44,4 @@ async def make_speech(engine: Engine, shot: Shot) -> Path | None:
     """Make (or reuse) the shot's voice track; None for a silent shot or a skipped failure."""
     if not shot.spoken_text:
         return None
-    provider = engine.provider("speech")
-    request, inputs = plan_speech(engine, shot, provider)
-    out = engine.project.audio_path(shot.shot_id)
-
-    async def call(p: Any, req: SpeechRequest, tmp: Path, ctx: Any) -> Any:
-        return await p.synthesize(req, tmp, ctx)
-
-    entry = await engine.produce("speech", shot, provider, request, out, inputs, call)
-    return out if entry is not None else None
+    return await engine.make("speech", shot, plan_speech)

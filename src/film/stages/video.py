@@ -37,12 +37,4 @@ def plan_clip(engine: Engine, shot: Shot, provider: Any) -> tuple[VideoRequest, 
 
 async def make_clip(engine: Engine, shot: Shot) -> Path | None:
     """Make (or reuse) the shot's clip; None when it failed and --on-error skip."""
-    provider = engine.provider("video")
-    request, inputs = plan_clip(engine, shot, provider)
-    out = engine.project.clip_path(shot.shot_id)
-
-    async def call(p: Any, req: VideoRequest, tmp: Path, ctx: Any) -> Any:
-        return await p.animate(req, tmp, ctx)
-
-    entry = await engine.produce("video", shot, provider, request, out, inputs, call)
-    return out if entry is not None else None
+    return await engine.make("video", shot, plan_clip)
