@@ -190,6 +190,10 @@ async def test_recompose_reencodes_only_the_changed_shot(media, tmp_path):
     r, g, b = pixel(frame, 160, 40, 320)
     assert r > 200 and g > 200 and b < 60
     assert_film(kwargs["out"], tl, 320, 180)
+    # the cache holds this film's segments and soundtrack only
+    cached = sorted(p.name for p in (tmp_path / "cache" / "segments").glob("*.mp4"))
+    assert len(cached) == 5
+    assert len(list((tmp_path / "cache" / "audio").glob("*.m4a"))) == 1
 
 
 async def test_identical_segments_are_encoded_once(media, tmp_path):

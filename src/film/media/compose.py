@@ -318,6 +318,7 @@ async def compose_film(
     with atomic_output(out) as tmp:
         await run_ffmpeg(build_mux_args(concat, audio, tmp), what="join segments and audio")
     timings["mux"] = time.perf_counter() - step
+    _prune(cache_dir, keep={*paths, audio})
 
     return ComposeReport(
         duration=timeline.duration, segments_total=len(paths),
@@ -325,6 +326,16 @@ async def compose_film(
         audio_reused=audio_reused, seconds=time.perf_counter() - began,
         timings={k: round(v, 3) for k, v in timings.items()},
     )
+
+
+def _prune(cache_dir: Path, keep: set[Path]) -> None:
+    """Drop segments and soundtracks the film no longer uses, so the cache stays the film's
+    size (temp files of a concurrent writer are hidden and left alone)."""
+    for folder in ("segments", "audio", "work"):
+        for path in (cache_dir / folder).glob("[!.]*"):
+            if path.is_file() and path not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 @dataclass(frozen=True)
