@@ -111,3 +111,30 @@ async def test_paid_post_is_retried_when_it_never_reached_the_server():
         response = await send_with_retries(client, "POST", URL, provider="x",
                                            policy=policy([]), idempotent=False)
     assert response.status_code == 201 and route.call_count == 3
+
+
+@respx.mock
+async def test_timeouts_and_resets_are_retried():
+    route = respx.get(URL).mock(side_effect=[
+        httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("connection reset"),
+        httpx.Response(200, json={"ok": 1})])
+    delays = []
+    async with httpx.AsyncClient() as client:
+        response = await send_with_retries(client, "GET", URL, provider="x",
+                                           policy=policy(delays))
+    assert response.status_code == 200 and route.call_count == 3 and len(delays) == 2
+
+
+async def test_total_wait_is_capped():
+    delays = []
+
+    async def sleep(seconds):
+        delays.append(seconds)
+
+    capped = RetryPolicy(max_attempts=10, max_total_wait=5, sleep=sleep)
+    with respx.mock:
+        respx.get(URL).mock(return_value=httpx.Response(503, headers={"Retry-After": "4"}))
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(Unavailable):
+                await send_with_retries(client, "GET", URL, provider="x", policy=capped)
+    assert delays == [4.0]  # a second 4 s wait would pass the 5 s cap: give up instead
