@@ -220,7 +220,6 @@ class CameraMoveVideoProvider(VideoProvider):
             width=request.width, height=request.height, fps=request.fps, seed=request.seed,
             hold_top=top, hold_bottom=bottom,
         )
-        ctx.report(f"{request.shot.shot_id}: {move}")
         await run_ffmpeg(args, what=f"camera move for {request.shot.shot_id}")
         frames = frame_count(request.duration, request.fps)
         return MediaResult(model=self.model, meta={
