@@ -62,8 +62,17 @@ class StageMetrics:
     failed: int = 0
     fallback: int = 0
     calls: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # busy time, summed over concurrent calls
+    wall: float = 0.0  # from the stage's first start to its last finish
     cost_usd: float = 0.0
+    _first: float | None = None
+
+    def record(self, started: float, ended: float) -> None:
+        """Count one made artifact that ran from `started` to `ended` (monotonic clock)."""
+        self.made += 1
+        self.seconds += ended - started
+        self._first = started if self._first is None else min(self._first, started)
+        self.wall = max(self.wall, ended - self._first)
 
 
 @dataclass
@@ -82,7 +91,9 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "stages": {k: vars(v) for k, v in self.stages.items()},
+            "stages": {k: {f: round(x, 4) if isinstance(x, float) else x
+                           for f, x in vars(v).items() if not f.startswith("_")}
+                       for k, v in self.stages.items()},
             "cost_usd": round(self.cost_usd, 6),
             "total_cost_usd": round(self.total_cost_usd, 6),
             "seconds": round(self.seconds, 3),
@@ -258,8 +269,7 @@ class Engine:
         if result.cost_usd:
             self.manifest.ledger.append(self.budget.entries[-1])
         self.save()
-        metrics.made += 1
-        metrics.seconds += seconds
+        metrics.record(started, started + seconds)
         metrics.cost_usd += result.cost_usd
         self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=False,
                        provider=provider.name, path=rel, seconds=round(seconds, 3),

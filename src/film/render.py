@@ -65,19 +65,21 @@ def estimate_table(rows: list[dict[str, Any]], total: float, total_seconds: floa
 
 def summary_table(summary: dict[str, Any]) -> Table:
     table = Table(title=f"Run finished in {summary['seconds']:.1f}s")
-    for column in ("stage", "made", "reused", "fallback", "failed", "calls", "time", "cost USD"):
+    for column in ("stage", "made", "reused", "fallback", "failed", "calls", "wall",
+                   "busy", "cost USD"):
         table.add_column(column)
     llm = summary.get("llm") or {}
     if llm:
         hit = " (cache)" if llm.get("cache_hit") else ""
         table.add_row(f"scenario{hit}", "1", "", "", "", str(llm.get("calls", 0)),
-                      f"{llm.get('latency_s', 0):.1f}s", f"{llm.get('cost_usd', 0):.4f}")
+                      f"{llm.get('latency_s', 0):.1f}s", "", f"{llm.get('cost_usd', 0):.4f}")
     for stage, m in summary["stages"].items():
         table.add_row(stage, str(m["made"]), str(m["reused"]), str(m["fallback"]),
-                      str(m["failed"]), str(m["calls"]), f"{m['seconds']:.1f}s",
-                      f"{m['cost_usd']:.4f}")
-    table.add_row("total", "", "", "", "", "", f"{summary['seconds']:.1f}s",
+                      str(m["failed"]), str(m["calls"]), f"{m['wall']:.1f}s",
+                      f"{m['seconds']:.1f}s", f"{m['cost_usd']:.4f}")
+    table.add_row("total", "", "", "", "", "", f"{summary['seconds']:.1f}s", "",
                   f"{summary['cost_usd']:.4f}", style="bold")
+    table.caption = "wall: first start to last finish; busy: summed over concurrent calls"
     return table
 
 

@@ -89,8 +89,7 @@ async def compose_project(engine: Engine) -> Path | None:
         params=settings, seconds=round(seconds, 3), meta=meta,
     )
     engine.save()
-    metrics.made += 1
-    metrics.seconds += seconds
+    metrics.record(started, started + seconds)
     engine.sink.emit("artifact_done", stage="compose", shot_id=None, cached=False,
                      provider="ffmpeg", path=rel, seconds=round(seconds, 3), cost_usd=0.0)
     return project.final_path

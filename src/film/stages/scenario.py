@@ -118,8 +118,9 @@ def record_scenario(project: Project, result: ScenarioResult, path: Path) -> Non
                                     "cost_usd": usage.cost_usd,
                                     "tokens": usage.total_tokens})
         manifest.llm = {
-            "model": result.model, "calls": 0 if result.cached else (2 if result.repaired
-                                                                     else 1),
+            "model": result.model,
+            "calls": 0 if result.cached or result.model == "offline"
+            else (2 if result.repaired else 1),
             "cache_hit": result.cached, "latency_s": result.seconds,
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "cost_usd": usage.cost_usd,
