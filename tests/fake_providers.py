@@ -27,6 +27,7 @@ class Script:
     submits: ClassVar[list[str]] = []
     resumed: ClassVar[list[str]] = []
     fail: ClassVar[set[str]] = set()
+    fail_after_submit: ClassVar[set[str]] = set()
     refuse: ClassVar[set[str]] = set()
     cost: ClassVar[float] = 0.0
     delay: ClassVar[dict[str, float]] = {}
@@ -37,7 +38,7 @@ class Script:
     def reset(cls) -> None:
         cls.calls = Counter()
         cls.submits, cls.resumed = [], []
-        cls.fail, cls.refuse = set(), set()
+        cls.fail, cls.refuse, cls.fail_after_submit = set(), set(), set()
         cls.cost, cls.delay, cls.gate, cls.on_submit_check = 0.0, {}, None, None
 
 
@@ -65,6 +66,8 @@ async def _job(kind: str, shot_id: str, ctx: JobContext) -> str:
         ctx.on_submitted(job)
         if Script.on_submit_check:
             Script.on_submit_check(job)
+    if shot_id in Script.fail_after_submit:
+        raise Unavailable(f"fake {kind}: timed out waiting for {job}", provider=f"fake-{kind}")
     if Script.gate is not None:
         await Script.gate.wait()
     await asyncio.sleep(Script.delay.get(kind, 0.0))
@@ -72,7 +75,6 @@ async def _job(kind: str, shot_id: str, ctx: JobContext) -> str:
 
 
 class FakeImage(ImageProvider):
-    key_var = "FAKE_KEY"
 
     def params(self) -> dict[str, Any]:
         return {"steps": 4}

@@ -114,12 +114,18 @@ def test_status_and_regen(tmp_path, shots_file):
     (project / "shots.json").write_text(edited.to_json())
     status = json.loads(invoke("status", "-p", project, "--json").stdout)
     assert status["shots"][0]["speech"] == "stale" and status["shots"][0]["images"] == "done"
+    assert status["final"] == "stale"
 
     result = invoke("regen", "-p", project, "--shot", "shot_003", "--stage", "video", "--json")
     made = [(e["stage"], e.get("shot_id")) for e in map(json.loads, result.stdout.splitlines())
             if e["event"] == "artifact_done" and not e["cached"]]
-    assert ("video", "shot_003") in made and ("images", "shot_003") not in made
-    assert ("speech", "shot_001") in made  # the stale line is redone on the way
+    # only the named shot is redone (then the film is recomposed); other stale work waits
+    assert made == [("video", "shot_003"), ("compose", None)]
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["shots"][0]["speech"] == "stale"
+    invoke("run", "-p", project, "-q")
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["shots"][0]["speech"] == "done" and status["final"] == "done"
 
 
 def test_regen_unknown_shot_lists_the_ids(tmp_path, shots_file):

@@ -118,7 +118,7 @@ async def test_budget_cap_stops_cleanly_and_keeps_what_was_made(tmp_path, settin
     shots = make_shots(4)
     with pytest.raises(BudgetExceeded) as info:
         await run(tmp_path, settings, shots, stages=("images",), max_cost=1.0, concurrency=1)
-    assert "budget cap $1.00" in info.value.message
+    assert "budget cap $1 reached" in info.value.message
     manifest = Project.at(tmp_path).load_manifest()
     done = [a for a in manifest.artifacts.values() if a.status == "done"]
     assert len(done) == 2 and manifest.total_cost == pytest.approx(0.8)
@@ -161,9 +161,20 @@ async def test_skip_leaves_the_shot_out_and_fail_stops(tmp_path, settings):
 
 
 async def test_second_concurrent_run_is_refused(tmp_path, settings):
+    import fcntl
+    import os
+
     project = Project.at(tmp_path)
-    with project.lock(), pytest.raises(ProjectLocked, match="another film run"):
-        await run(tmp_path, settings, make_shots(1))
+    project.ensure()
+    fd = os.open(project.work_dir / "lock", os.O_RDWR | os.O_CREAT)  # as another process would
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert project.is_locked()
+        with pytest.raises(ProjectLocked, match="another film run"):
+            await run(tmp_path, settings, make_shots(1))
+    finally:
+        os.close(fd)
+    assert not project.is_locked()
     # released afterwards: a new run works
     summary, _, _ = await run(tmp_path, settings, make_shots(1), stages=("images",))
     assert summary.stages["images"].made == 1
@@ -232,3 +243,94 @@ async def test_explicit_resolution_is_remembered_by_the_project(tmp_path, settin
     assert [r["images"] for r in rows] == ["done", "done"]
     _, _, engine = await run(tmp_path, settings, shots, stages=("images",), resolution=(0, 0))
     assert engine.size == (1280, 720)
+
+
+async def test_a_job_that_timed_out_is_collected_next_time_not_paid_again(tmp_path, settings):
+    Script.fail_after_submit = {"shot_001"}
+    shots = make_shots(1)
+    summary, _, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert summary.stages["images"].fallback == 1 and Script.submits == ["job-image:shot_001-0"]
+    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
+    assert entry.fallback_kind == "transient"
+    assert entry.pending_request_id == "job-image:shot_001-0"
+
+    Script.fail_after_submit = set()
+    summary, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.submits == ["job-image:shot_001-0"]  # no second submit
+    assert Script.resumed == ["job-image:shot_001-0"]
+    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
+    assert entry.provider == "fake:m1" and not entry.fallback
+
+
+async def test_a_refused_shot_keeps_its_stand_in_until_the_shot_changes(tmp_path, settings):
+    Script.refuse = {"shot_001"}
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, stages=("images",))
+    Script.calls.clear()
+    summary, _, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls["image:shot_001"] == 0 and summary.stages["images"].reused == 1
+    shots.shots[0].enhanced_prompt = "a gentler prompt"
+    Script.refuse = set()
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls["image:shot_001"] == 1
+
+
+async def test_files_placed_by_hand_are_kept(tmp_path, settings):
+    from fake_providers import png_bytes
+
+    shots = make_shots(2)
+    (tmp_path / "images").mkdir()
+    mine = png_bytes(99)
+    (tmp_path / "images" / "shot_001.png").write_bytes(mine)
+    _, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls["image:shot_001"] == 0 and Script.calls["image:shot_002"] == 1
+    assert (tmp_path / "images" / "shot_001.png").read_bytes() == mine
+    assert any("kept the file" in e["text"] for e in sink.of("message"))
+    # a made file replaced by hand (same inputs) is kept too, and its clip is redone
+    await run(tmp_path, settings, shots, stages=("images", "video"))
+    Script.calls.clear()
+    (tmp_path / "images" / "shot_002.png").write_bytes(png_bytes(77) + b"\0" * 10)
+    await run(tmp_path, settings, shots, stages=("images", "video"))
+    assert dict(Script.calls) == {"video:shot_002": 1}
+
+
+async def test_temp_files_of_a_killed_run_are_removed(tmp_path, settings):
+    (tmp_path / "clips").mkdir(parents=True)
+    stale = tmp_path / "clips" / ".shot_001.tmp-999999-abcdef.mp4"
+    stale.write_bytes(b"half")
+    await run(tmp_path, settings, make_shots(1), stages=("images",))
+    assert not stale.exists()
+
+
+async def test_each_aspect_ratio_remembers_its_own_size(tmp_path, settings):
+    await run(tmp_path, settings, make_shots(1), stages=("images",), resolution=(320, 180))
+    _, _, engine = await run(tmp_path, settings, make_shots(1, aspect="9:16"),
+                             stages=("images",), resolution=None)
+    assert engine.size == (720, 1280)
+
+
+async def test_voices_stay_put_when_a_character_is_added_earlier(tmp_path, settings):
+    shots = make_shots(3, lines={1: "Hello.", 2: "Goodbye."})
+    shots.shots[1].dialogue, shots.shots[1].speaker = "Hello.", "Ann"
+    await run(tmp_path, settings, shots, stages=("speech",))
+    voices = {a.shot_id: a.meta for a in Project.at(tmp_path).load_manifest().artifacts.values()}
+    Script.calls.clear()
+    shots.shots[0].dialogue, shots.shots[0].speaker = "I come first.", "Bob"
+    await run(tmp_path, settings, shots, stages=("speech",))
+    assert dict(Script.calls) == {"speech:shot_001": 1}  # the others keep their voices
+    after = {a.shot_id: a.meta for a in Project.at(tmp_path).load_manifest().artifacts.values()}
+    assert after["shot_002"]["voice"] == voices["shot_002"]["voice"]
+
+
+async def test_a_damaged_manifest_is_reported_not_discarded(tmp_path, settings):
+    await run(tmp_path, settings, make_shots(1), stages=("images",))
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(InputError, match="damaged"):
+        await run(tmp_path, settings, make_shots(1), stages=("images",))
+    assert (tmp_path / "manifest.json").read_text() == "{not json"
+
+
+async def test_only_runs_the_named_shots(tmp_path, settings):
+    await run(tmp_path, settings, make_shots(3), stages=("images",),
+              only=frozenset({"shot_002"}))
+    assert dict(Script.calls) == {"image:shot_002": 1}

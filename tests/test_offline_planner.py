@@ -87,6 +87,49 @@ def test_quoted_speech_becomes_dialogue_with_a_speaker():
     assert lines == {"We should not be here.": "Mara", "Where is the key?": "Mara"}
 
 
+def spoken_line(description: str, n: int = 3):
+    return next(s for s in plan(description, n).shots if s.dialogue)
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_an_animal_named_after_the_quote_speaks_not_the_main_character(n):
+    line = spoken_line('A fox watches a crow. "Caw," says the crow.', n)
+    assert line.dialogue == "Caw." and line.speaker == "crow" and line.voice_role == "crow"
+    assert "crow" in line.characters
+    assert "the crow speaks" in line.action and "fox speaks" not in line.action
+
+
+@pytest.mark.parametrize(("description", "speaker"), [
+    ('The old man says "Go home."', "old man"),
+    ('"Run!" shouts Tom.', "Tom"),
+    ('"Caw," the crow says.', "crow"),
+    ('The crow says "Caw."', "crow"),
+    ('A fox sleeps. "Wake up," whispers the owl.', "owl"),
+    ('The girl waits. "Beep," says the robot.', "robot"),
+    ('A fox watches. "Hello," says the old crow to the fox.', "old crow"),
+    ('A knight rides past. "Halt!" cries the dragon.', "dragon"),
+    ('The fox sits. "Squawk," says the parrot.', "parrot"),  # no word list knows it
+    ('The fox sits. The parrot says "Squawk."', "parrot"),
+    ('"Hi," says Emily softly.', "Emily"),
+])
+def test_explicit_attributions_name_the_speaker(description, speaker):
+    for n in (1, 3):
+        line = spoken_line(description, n)
+        assert line.speaker == speaker, (n, line.speaker)
+        assert speaker in line.characters
+
+
+def test_a_pronoun_after_the_quote_is_the_last_character_not_the_listener():
+    line = spoken_line('The detective walks the rainy streets. "Another one," he says to '
+                       "the bartender.", 2)
+    assert line.speaker == "detective" and "bartender" in line.characters
+    assert "the detective speaks to the bartender" in line.action
+    assert spoken_line('"Run!" shouts Tom.').action == "Tom shouts."
+    man = plan('The old man sits by the fire. "Go home," says the man.', 2).shots
+    assert {s.speaker for s in man if s.dialogue} == {"old man"}
+    assert "man" not in {c for s in man for c in s.characters}
+
+
 def test_characters_settings_mood_and_time_are_inferred():
     shots = plan(NOIR, 5)
     first = shots.shots[0]

@@ -128,7 +128,7 @@ def test_a_refused_shot_falls_back_and_the_film_is_still_made(tmp_path, remote):
 def test_budget_cap_stops_before_the_expensive_clips(tmp_path, remote):
     result = run_film(tmp_path, "--max-cost", "0.3", "--concurrency", "1")
     assert result.exit_code == 5
-    assert "budget cap $0.30" in result.output
+    assert "budget cap $0.3 reached" in result.output
     manifest = json.loads((tmp_path / "film" / "manifest.json").read_text())
     assert sum(e["cost_usd"] for e in manifest["ledger"]) <= 0.3
     assert not (tmp_path / "film" / "final.mp4").exists()

@@ -15,7 +15,13 @@ from film.errors import ConfigError, ContentRefused, ProviderError, Unavailable
 from film.media.ffmpeg import probe
 from film.providers.base import get_provider
 from film.providers.image_providers import ReplicateImageProvider, nearest_aspect
-from film.providers.replicate_api import output_urls
+from film.providers.replicate_api import (
+    CREATE_WAIT_SECONDS,
+    SYNC_WAIT_TIMEOUT,
+    ReplicateAPI,
+    output_urls,
+)
+from film.providers.retry import RetryPolicy
 from film.providers.video_providers import ReplicateVideoProvider
 
 from fakes.remote import (
@@ -120,7 +126,7 @@ async def test_image_create_poll_download(env, out):
         res = await make_image(env, out)
     sent = create.calls.last.request
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
-    assert sent.headers["prefer"] == "wait"
+    assert sent.headers["prefer"] == "wait=5"
     assert json.loads(sent.content) == {"input": {
         "prompt": "A lighthouse on a cliff at dusk, waves below, cinematic, watercolor",
         "aspect_ratio": "16:9", "output_format": "png", "num_outputs": 1, "seed": 42}}
@@ -144,6 +150,28 @@ async def test_finished_within_prefer_wait_needs_no_poll(env, out):
         res = await make_image(env, out)
     assert poll.call_count == 0 and sleep.delays == [] and res.request_id == "p1"
     assert rec.events == [("submitted", "p1")]
+
+
+async def test_short_create_wait_hands_the_id_over_before_polling():
+    """A still-starting prediction's id reaches on_submitted before the first GET poll."""
+    sleep, rec = RecordingSleep(), Recorder()
+    assert CREATE_WAIT_SECONDS == 5 and SYNC_WAIT_TIMEOUT.read < 60
+    with respx.mock(assert_all_called=True) as router:
+        def create(request):
+            rec.events.append(("post", request.headers["prefer"]))
+            return reply("p9", "starting")
+
+        router.post(CREATE).mock(side_effect=create)
+        poll = router.get(f"{GET}/p9").mock(side_effect=sequence(rec, "get", [
+            reply("p9", "starting", code=200), reply("p9", "processing", code=200),
+            reply("p9", "succeeded", [f"{DELIVERY}.png"], code=200)]))
+        async with httpx.AsyncClient() as client:
+            api = ReplicateAPI(client, TOKEN, policy=RetryPolicy(sleep=sleep))
+            done = await api.run(FLUX, {"prompt": "x"}, on_submitted=rec.submitted)
+    assert rec.events == [("post", "wait=5"), ("submitted", "p9"),
+                          ("get", ""), ("get", ""), ("get", "")]
+    assert poll.call_count == 3 and done["status"] == "succeeded"
+    assert sleep.delays == [0.5, 0.75, 1.125]
 
 
 async def test_resume_collects_without_creating(env, out):
@@ -412,7 +440,7 @@ async def test_local_server_image_via_base_url(env, out):
         ("GET", "/files/out.png")]
     first = server.seen[0]
     assert first.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert first.headers["Prefer"] == "wait"
+    assert first.headers["Prefer"] == "wait=5"
     assert "Authorization" not in server.seen[2].headers
     assert res.request_id == "loc-1" and Image.open(out).size == (320, 180)
 

@@ -55,4 +55,4 @@ def test_max_cost_refuses_the_llm_call_before_it_is_made(tmp_path, monkeypatch):
                                       "--model", "claude-3.5-sonnet", "-p", str(tmp_path / "p"),
                                       "--max-cost", "0.0001"])
     assert result.exit_code == 5
-    assert "budget cap $0.00" in result.output and route.call_count == 0
+    assert "budget cap $0.0001 reached" in result.output and route.call_count == 0

@@ -32,13 +32,32 @@ class FilmGroup(click.Group):
         except Exception as exc:
             from film.errors import FilmError
 
-            if not isinstance(exc, FilmError) or ctx.meta.get("film.debug"):
+            if ctx.meta.get("film.debug"):
+                raise
+            if isinstance(exc, OSError):  # a full disk, a folder where a file should be, ...
+                where = f": {exc.filename}" if exc.filename else ""
+                click.secho(f"error: {exc.strerror or exc}{where}", fg="red", err=True)
+                click.echo("hint: add --debug (film --debug ...) for the details.", err=True)
+                ctx.exit(1)
+            if not isinstance(exc, FilmError):
                 raise
             _report_error(exc)
             ctx.exit(exc.exit_code)
 
 
 def _report_error(exc: Any) -> None:
+    from film.errors import MediaError
+
+    if isinstance(exc, MediaError):  # the message, then only the last lines of ffmpeg's
+        head = exc.message.split("\n--- ffmpeg stderr")[0]
+        tail = exc.stderr_tail.strip().splitlines()[-3:]
+        click.secho(f"error: {head}", fg="red", err=True)
+        for line in tail:
+            click.echo(f"  ffmpeg: {line}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        click.echo("(film --debug ... shows the full ffmpeg command and output)", err=True)
+        return
     click.secho(f"error: {exc.message}", fg="red", err=True)
     if getattr(exc, "cost_usd", 0):
         click.echo(f"(the failed attempt still cost ${exc.cost_usd:.4f})", err=True)

@@ -204,13 +204,16 @@ class MediaPrice:
     usd: float
     unit: MediaUnit
     note: str = ""
+    #: clip lengths the vendor bills (a 3 s shot asked of a 5/10 s model pays 5 s)
+    billed_seconds: tuple[float, ...] = ()
 
 
 MEDIA_PRICES: dict[str, MediaPrice] = {
     "fal:flux-schnell": MediaPrice(0.003, "megapixel", "FLUX.1 [schnell]"),
     "fal:flux-dev": MediaPrice(0.025, "megapixel", "FLUX.1 [dev]"),
     "fal:minimax": MediaPrice(0.50, "video", "MiniMax video-01 image-to-video, ~6 s"),
-    "fal:kling": MediaPrice(0.05, "second", "Kling 1.6 standard image-to-video"),
+    "fal:kling": MediaPrice(0.05, "second", "Kling 1.6 standard image-to-video",
+                            billed_seconds=(5.0, 10.0)),
     "replicate:black-forest-labs/flux-schnell": MediaPrice(0.003, "image"),
     "replicate:black-forest-labs/flux-dev": MediaPrice(0.025, "image"),
     "replicate:minimax/video-01": MediaPrice(0.50, "video"),
@@ -232,11 +235,18 @@ def media_cost(
     per = {
         "image": 1.0,
         "megapixel": max(1.0, math.ceil(width * height / 1_000_000)) if width else 1.0,
-        "second": max(seconds, 1.0),
+        "second": _billed(max(seconds, 1.0), price.billed_seconds),
         "video": 1.0,
         "char": float(chars),
     }[price.unit]
     return round(price.usd * per * count, 6)
+
+
+def _billed(seconds: float, steps: tuple[float, ...]) -> float:
+    """The clip length a vendor bills for `seconds` (the next allowed length, or the longest)."""
+    if not steps:
+        return seconds
+    return next((step for step in steps if seconds <= step + 0.5), steps[-1])
 
 
 # ---- ledger and budget ------------------------------------------------------------------------
@@ -259,9 +269,10 @@ class Budget:
         if estimate <= 0:
             return 0.0
         if self.cap is not None and self.spent + self.reserved + estimate > self.cap + 1e-9:
+            under_way = f" and ${self.reserved:.4f} under way" if self.reserved else ""
             raise BudgetExceeded(
-                f"budget cap ${self.cap:.2f} reached: {what} would cost about ${estimate:.4f} "
-                f"with ${self.spent:.4f} already spent",
+                f"budget cap ${self.cap:.4g} reached: {what} would cost about ${estimate:.4f} "
+                f"with ${self.spent:.4f} already spent{under_way}",
                 spent=self.spent, estimate=estimate, cap=self.cap,
             )
         self.reserved += estimate
@@ -276,13 +287,6 @@ class Budget:
         if actual:
             self.entries.append({**entry, "cost_usd": round(actual, 6), "at": time.time()})
 
-
-#: a bare vendor name's default model, per kind (mirrors providers.base.DEFAULT_MODELS)
-DEFAULT_MODELS_BY_KIND: dict[str, dict[str, str]] = {
-    "image": {"fal": "flux-schnell", "replicate": "black-forest-labs/flux-schnell"},
-    "video": {"fal": "minimax", "replicate": "minimax/video-01"},
-    "speech": {"openai": "tts-1"},
-}
 
 #: rough seconds one call takes (for `film estimate`); offline numbers measured here
 TYPICAL_SECONDS: dict[str, float] = {

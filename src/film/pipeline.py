@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from film.config import Settings
 from film.costs import Budget
-from film.errors import BudgetExceeded, ContentRefused, FilmError, MediaError, ProviderError
+from film.errors import (
+    BudgetExceeded,
+    ContentRefused,
+    FilmError,
+    MediaError,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
 from film.events import EventSink, QuietSink
 from film.fsutil import atomic_output, canonical_hash
 from film.project import STAGES, Artifact, Manifest, Project
@@ -52,6 +60,12 @@ class RunOptions:
     force: frozenset[tuple[str, str]] = frozenset()
     concurrency: int | None = None
     retry: RetryPolicy | None = None
+    #: only these shots (film regen); None: every shot
+    only: frozenset[str] | None = None
+    #: choices the project should keep for later commands (providers, compose options)
+    remember: dict[str, Any] = field(default_factory=dict)
+    #: this command's scenario step (LLM metrics and cost), for the summary
+    scenario: dict[str, Any] | None = None
 
 
 @dataclass
@@ -86,6 +100,7 @@ class RunSummary:
     final: Path | None = None
     fallbacks: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
     shot_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +115,7 @@ class RunSummary:
             "final": str(self.final) if self.final else None,
             "fallbacks": self.fallbacks,
             "failures": self.failures,
+            "skipped": sorted(self.skipped),
             "shot_seconds": {k: round(v, 3) for k, v in self.shot_seconds.items()},
             "llm": self.llm,
         }
@@ -125,17 +141,7 @@ class Engine:
         self.options = options
         self.settings = settings
         self.sink: EventSink = sink or QuietSink()
-        self.manifest: Manifest = project.load_manifest()
-        self.budget = Budget(cap=options.max_cost, spent=self.manifest.total_cost)
-        self.spent_before = self.manifest.total_cost
-        if options.resolution == (0, 0):  # --resolution auto: back to the aspect default
-            self.manifest.settings.pop("resolution", None)
-        elif options.resolution:
-            self.manifest.settings["resolution"] = list(options.resolution)
-        remembered = self.manifest.settings.get("resolution")
-        self.size: tuple[int, int] = (
-            tuple(remembered) if remembered else ASPECT_SIZES[shot_list.aspect_ratio]
-        )  # type: ignore[assignment]
+        self._load()
         self.summary = RunSummary(stages={s: StageMetrics() for s in options.stages})
         self.client: Any = None
         self.retry = options.retry or RetryPolicy(
@@ -146,6 +152,29 @@ class Engine:
         self._local = asyncio.Semaphore(settings.local_workers)
         self._shot_started: dict[str, float] = {}
         self._budget_stop: BudgetExceeded | None = None
+
+    def _load(self) -> None:
+        """(Re)read the manifest and what follows from it: spend so far, frame size, cast."""
+        self.manifest: Manifest = self.project.load_manifest()
+        self.budget = Budget(cap=self.options.max_cost, spent=self.manifest.total_cost)
+        self.spent_before = self.manifest.total_cost
+        sizes = self.manifest.settings.setdefault("resolution", {})
+        if not isinstance(sizes, dict):  # written by an older version
+            sizes = self.manifest.settings["resolution"] = {}
+        aspect = self.shot_list.aspect_ratio
+        if self.options.resolution == (0, 0):  # --resolution auto: the aspect's default
+            sizes.pop(aspect, None)
+        elif self.options.resolution:
+            sizes[aspect] = list(self.options.resolution)
+        self.size: tuple[int, int] = tuple(sizes.get(aspect) or ASPECT_SIZES[aspect])  # type: ignore[assignment]
+        roles = self.manifest.settings.setdefault("roles", [])
+        from film.stages.speech import speaking_roles
+
+        roles += [r for r in speaking_roles(self.shot_list) if r not in roles]
+        #: every role that ever spoke in this project, in order of first appearance: voices
+        #: are cast from it, so a new character never changes the others' voices
+        self.roles: list[str] = roles
+        self.manifest.settings.setdefault("options", {}).update(self.options.remember)
 
     # ---- providers and limits -------------------------------------------------------------
 
@@ -194,24 +223,38 @@ class Engine:
         metrics = self.summary.stages[stage]
         entry = self.manifest.artifacts.get(rel)
         forced = (shot.shot_id, stage) in self.options.force
-        if not forced and _is_current(entry, input_hash, out, provider):
+        if not forced and _placed_by_hand(entry, input_hash, out):
+            entry = self._adopt(stage, shot, out, input_hash)
+        if not forced and is_current(entry, input_hash, out, provider):
             metrics.reused += 1
             self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=True,
-                           provider=entry.provider, path=rel, cost_usd=0.0)
+                           provider=entry.provider, path=rel, cost_usd=0.0)  # type: ignore[union-attr]
             return entry
-        resume_id = None
-        if entry and entry.status == "submitted" and entry.input_hash == input_hash and not forced:
-            resume_id = entry.request_id
+        resume_id = _resumable(entry, input_hash, provider) if not forced else None
+        if resume_id:
             self.sink.emit("resumed", stage=stage, shot_id=shot.shot_id, request_id=resume_id)
         try:
             return await self._attempt(stage, shot, provider, request, out, input_hash,
                                        resume_id)
         except (ProviderError, MediaError) as exc:
-            return await self._recover(stage, shot, provider, request, out, inputs, exc)
+            return await self._recover(stage, shot, provider, request, out, input_hash, exc)
+
+    def _adopt(self, stage: str, shot: Shot, out: Path, input_hash: str) -> Artifact:
+        """Keep a file put there by hand (or made by a run killed before it could record it)
+        as this artifact, instead of paying to make it again."""
+        rel = self.project.rel(out)
+        entry = Artifact(stage=stage, path=rel, shot_id=shot.shot_id, input_hash=input_hash,
+                         provider="manual", size=out.stat().st_size,
+                         meta={"adopted": True})
+        self.manifest.artifacts[rel] = entry
+        self.save()
+        self.sink.emit("message", text=f"{rel}: kept the file found there (not made by film, "
+                       f"or changed by hand); `film regen` makes it again")
+        return entry
 
     async def _attempt(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        input_hash: str, resume_id: str | None, fallback_error: str | None = None,
+        input_hash: str, resume_id: str | None, fallback: dict[str, Any] | None = None,
     ) -> Artifact:
         rel = self.project.rel(out)
         estimate = 0.0 if (resume_id or not provider.remote) else provider.estimate_cost(request)
@@ -252,7 +295,11 @@ class Engine:
             self.budget.release(reservation)
             pending = self.manifest.artifacts.get(rel)
             if pending is not None and pending.status == "submitted":
-                pending.status, pending.error = "failed", exc.message[:500]
+                # A transient failure (timeout, 5xx, a failed download) leaves the job
+                # resumable: the next run collects it instead of paying again.
+                if not isinstance(exc, (Unavailable, RateLimited)):
+                    pending.status = "failed"
+                pending.error = exc.message[:500]
                 self.save()
             raise
         seconds = time.monotonic() - started
@@ -262,7 +309,7 @@ class Engine:
         })
         entry = base_entry(status="done", cost_usd=round(result.cost_usd, 6), seconds=round(
             seconds, 3), request_id=result.request_id or resume_id, meta=result.meta,
-            fallback=fallback_error is not None, error=fallback_error)
+            size=out.stat().st_size, **(fallback or {}))
         if result.model:
             entry.model = result.model
         self.manifest.artifacts[rel] = entry
@@ -273,7 +320,7 @@ class Engine:
         metrics.cost_usd += result.cost_usd
         self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=False,
                        provider=provider.name, path=rel, seconds=round(seconds, 3),
-                       cost_usd=result.cost_usd, fallback=fallback_error is not None)
+                       cost_usd=result.cost_usd, fallback=fallback is not None)
         return entry
 
     def _reserve(self, estimate: float, what: str) -> float:
@@ -288,24 +335,38 @@ class Engine:
 
     async def _recover(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        inputs: dict[str, Any], exc: FilmError,
+        input_hash: str, exc: FilmError,
     ) -> Artifact | None:
         """After a failed call: fall back to the offline provider, skip the shot, or fail."""
         metrics = self.summary.stages[stage]
         reason = exc.message.splitlines()[0][:300]
+        rel = self.project.rel(out)
         if self.options.on_error == "fallback" and provider.remote:
             offline = self.provider(stage, "offline")
+            refused = isinstance(exc, ContentRefused)
             self.sink.emit("fallback", stage=stage, shot_id=shot.shot_id,
-                           provider=provider.name, error=reason,
-                           refused=isinstance(exc, ContentRefused))
+                           provider=provider.name, error=reason, refused=refused)
             metrics.fallback += 1
             self.summary.fallbacks.append(f"{stage} {shot.shot_id}: {reason}")
-            input_hash = input_hash_of(stage, provider, inputs)
-            return await self._attempt(stage, shot, offline, request, out, input_hash,
-                                       None, fallback_error=reason)
+            pending = self.manifest.artifacts.get(rel)
+            kind = ("transient" if isinstance(exc, (Unavailable, RateLimited))
+                    else "refused" if refused else "error")
+            return await self._attempt(stage, shot, offline, request, out, input_hash, None, {
+                "fallback": True, "fallback_for": provider.name, "fallback_kind": kind,
+                "error": reason, "pending_request_id": pending.request_id
+                if pending is not None and pending.status == "submitted" else None,
+            })
         if self.options.on_error == "skip":
             metrics.failed += 1
             self.summary.failures.append(f"{stage} {shot.shot_id}: {reason}")
+            self.summary.skipped.add(shot.shot_id)
+            previous = self.manifest.artifacts.get(rel)
+            if previous is None or previous.status != "submitted":
+                self.manifest.artifacts[rel] = Artifact(
+                    stage=stage, path=rel, shot_id=shot.shot_id, status="failed",
+                    input_hash=input_hash, provider=provider.name, model=provider.model,
+                    error=reason)
+                self.save()
             self.sink.emit("artifact_failed", stage=stage, shot_id=shot.shot_id, error=reason)
             return None
         raise exc
@@ -321,13 +382,16 @@ class Engine:
 
         started = time.monotonic()
         stages = self.options.stages
+        shots = [s for s in self.shot_list.shots
+                 if self.options.only is None or s.shot_id in self.options.only]
         for stage in stages:
-            total = 1 if stage == "compose" else len(self.shot_list.shots)
+            total = 1 if stage == "compose" else len(shots)
             if stage == "speech":
-                total = sum(1 for s in self.shot_list.shots if s.spoken_text)
+                total = sum(1 for s in shots if s.spoken_text)
             self.summary.stages[stage].planned = total
             self.sink.emit("stage_planned", stage=stage, total=total)
         with self.project.lock():
+            self._load()  # under the lock: what another run wrote meanwhile counts
             async with self._http_client() as client:
                 self.client = client
 
@@ -342,7 +406,7 @@ class Engine:
                     )
 
                 jobs: list[Coroutine[Any, Any, Any]] = []
-                for shot in self.shot_list.shots:
+                for shot in shots:
                     if "images" in stages or "video" in stages:
                         jobs.append(visual(shot))
                     if "speech" in stages and shot.spoken_text:
@@ -368,8 +432,10 @@ class Engine:
     def _finish(self, started: float) -> None:
         self.summary.seconds = time.monotonic() - started
         self.summary.total_cost_usd = self.manifest.total_cost
-        self.summary.llm = self.manifest.llm
-        self.summary.cost_usd = round(self.manifest.total_cost - self.spent_before, 6)
+        scenario = self.options.scenario or {}
+        self.summary.llm = scenario
+        self.summary.cost_usd = round(
+            self.manifest.total_cost - self.spent_before + scenario.get("cost_usd", 0.0), 6)
         self.manifest.metrics = self.summary.as_dict()
         self.save()
         self.sink.emit("run_finished", **self.summary.as_dict())
@@ -380,18 +446,46 @@ def input_hash_of(stage: str, provider: MediaProvider, inputs: dict[str, Any]) -
     return canonical_hash({"stage": stage, "provider": provider.fingerprint(), "inputs": inputs})
 
 
-def _is_current(
+def is_current(
     entry: Artifact | None, input_hash: str, out: Path, provider: MediaProvider
 ) -> bool:
-    """Done from the same inputs, the file is there, and not an offline stand-in for a remote."""
+    """Made from the same inputs, the file is there as recorded, and not an offline stand-in
+    that a rerun should replace (a transient failure, or a paid job waiting to be collected)."""
     if entry is None or entry.status != "done" or entry.input_hash != input_hash:
         return False
-    if entry.fallback and provider.remote:
+    if entry.fallback and provider.remote and (
+            entry.fallback_kind == "transient" or entry.pending_request_id):
         return False
     try:
-        return out.stat().st_size > 0
+        stat = out.stat()
     except OSError:
         return False
+    return out.is_file() and stat.st_size > 0 and entry.size in (None, stat.st_size)
+
+
+def _placed_by_hand(entry: Artifact | None, input_hash: str, out: Path) -> bool:
+    """A file with no record, or a recorded one whose size changed while its inputs did not."""
+    try:
+        if not out.is_file() or out.stat().st_size == 0:
+            return False
+        size = out.stat().st_size
+    except OSError:
+        return False
+    if entry is None:
+        return True
+    return (entry.status == "done" and entry.input_hash == input_hash
+            and entry.size is not None and entry.size != size)
+
+
+def _resumable(entry: Artifact | None, input_hash: str, provider: MediaProvider) -> str | None:
+    """A remote job for these very inputs that was paid for but never collected."""
+    if entry is None or entry.input_hash != input_hash or not provider.remote:
+        return None
+    if entry.status == "submitted":
+        return entry.request_id
+    if entry.fallback and entry.fallback_for == provider.name:
+        return entry.pending_request_id
+    return None
 
 
 async def gather_or_cancel(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:

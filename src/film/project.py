@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -40,7 +41,16 @@ class Artifact(BaseModel):
     cost_usd: float = 0.0
     seconds: float = 0.0
     request_id: str | None = None
+    #: the file's size when recorded: a file of another size was replaced by hand
+    size: int | None = None
+    #: an offline stand-in made because `fallback_for` (a remote provider) failed
     fallback: bool = False
+    fallback_for: str | None = None
+    #: "transient" (retried on the next run) or "refused"/"error" (kept until inputs change)
+    fallback_kind: str | None = None
+    #: a remote job that was submitted (and paid for) but not collected: the next run
+    #: collects it instead of submitting again
+    pending_request_id: str | None = None
     error: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     updated_at: float = Field(default_factory=time.time)
@@ -119,17 +129,19 @@ class Project:
             raise InputError(f"cannot create project folder {self.root}: {exc.strerror}") from exc
 
     def load_manifest(self) -> Manifest:
-        """The manifest, or an empty one. A corrupt manifest is set aside, not fatal."""
+        """The manifest, or an empty one for a new project; a damaged one is an InputError."""
         path = self.manifest_path
         if not path.exists():
             return Manifest()
         try:
             return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, OSError):
-            backup = path.with_name(f"manifest.corrupt-{int(time.time())}.json")
-            with contextlib.suppress(OSError):
-                path.rename(backup)
-            return Manifest()
+        except (ValueError, OSError) as exc:
+            raise InputError(
+                f"{path} is damaged ({str(exc).splitlines()[0][:120]})",
+                hint=f"Move it aside (mv {path} {path}.bad) to start the bookkeeping afresh: "
+                "files already made are adopted, not made again, but the spend ledger "
+                "starts from zero.",
+            ) from exc
 
     def save_manifest(self, manifest: Manifest) -> None:
         atomic_write_json(self.manifest_path, manifest.model_dump(mode="json"))
@@ -138,9 +150,18 @@ class Project:
     def lock(self) -> Iterator[None]:
         """Hold the project's run lock; a second concurrent run gets ProjectLocked.
 
-        The lock is an OS file lock, so a run killed with -9 releases it: the next run takes
-        it over without any manual clean-up.
+        Re-entrant within a process (a command holds it around the engine, which takes it
+        too). It is an OS file lock, so a run killed with -9 releases it, and the next run
+        takes over and removes the temporary files the killed run left.
         """
+        key = str(self.root.resolve())
+        if key in _HELD:
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
         self.ensure()
         lock_path = self.work_dir / "lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -153,9 +174,51 @@ class Project:
                 )
             os.ftruncate(fd, 0)
             os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
-            yield
+            self._remove_stale_temp_files()
+            _HELD[key] = 1
+            try:
+                yield
+            finally:
+                del _HELD[key]
         finally:
             os.close(fd)
+
+    def is_locked(self) -> bool:
+        """Whether a film process is working on this project right now."""
+        lock_path = self.work_dir / "lock"
+        if str(self.root.resolve()) in _HELD:
+            return True
+        if not lock_path.exists():
+            return False
+        fd = os.open(lock_path, os.O_RDWR)
+        try:
+            return not _try_lock(fd)
+        finally:
+            os.close(fd)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Delete `.name.tmp-<pid>-xxxx` files left by processes that no longer run."""
+        for folder in (self.root, self.root / "images", self.root / "clips", self.root / "audio"):
+            for path in folder.glob(".*.tmp-*"):
+                match = re.search(r"\.tmp-(\d+)-", path.name)
+                if match and not _pid_alive(int(match.group(1))):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+
+_HELD: dict[str, int] = {}
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _try_lock(fd: int) -> bool:

@@ -57,9 +57,14 @@ def estimate_table(rows: list[dict[str, Any]], total: float, total_seconds: floa
     for column in ("stage", "provider", "items", "cost USD", "time"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["stage"], row["provider"], str(row["items"]),
-                      f"{row['cost_usd']:.4f}", f"~{row['seconds']:.0f}s")
-    table.add_row("total", "", "", f"{total:.4f}", f"~{total_seconds:.0f}s", style="bold")
+        cost = "?" if row["cost_usd"] is None else f"{row['cost_usd']:.4f}"
+        table.add_row(row["stage"], row["provider"], str(row["items"]), cost,
+                      f"~{row['seconds']:.0f}s")
+    unknown = any(row["cost_usd"] is None for row in rows)
+    table.add_row("total", "", "", f"{total:.4f}" + (" + ?" if unknown else ""),
+                  f"~{total_seconds:.0f}s", style="bold")
+    if unknown:
+        table.caption = "?: no price known for that model; check the vendor's price page"
     return table
 
 
@@ -89,7 +94,8 @@ def status_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
     for stage in stages:
         table.add_column(stage)
     colours = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
-               "running": "cyan", "fallback": "magenta", "-": "dim"}
+               "running": "cyan", "pending": "cyan", "fallback": "magenta", "manual": "blue",
+               "-": "dim"}
     for row in rows:
         cells = [f"[{colours.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
         table.add_row(row["shot_id"], *cells)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from film.config import Settings
-from film.errors import InputError
+from film.errors import ConfigError, InputError
 from film.events import EventSink
 from film.fsutil import atomic_write_text
 from film.pipeline import Engine, RunOptions, RunSummary
@@ -53,9 +53,22 @@ def adopt_shots(project: Project, shots_path: Path | None) -> ShotList:
     return shot_list
 
 
-def build_options(settings: Settings, **given: Any) -> RunOptions:
-    """RunOptions from CLI/API values; None means "use the default"."""
+#: options a project keeps: later commands on it use them unless told otherwise
+REMEMBERED = ("image_provider", "video_provider", "tts_provider", "transition",
+              "transition_duration", "music", "music_volume", "burn_subtitles")
+
+
+def build_options(settings: Settings, project: Project | None = None, **given: Any) -> RunOptions:
+    """RunOptions from CLI/API values (None: not given) over what the project remembers over
+    the settings' defaults."""
     chosen = {k: v for k, v in given.items() if v is not None}
+    remembered: dict[str, Any] = {}
+    if project is not None and project.manifest_path.exists():
+        remembered = project.load_manifest().settings.get("options", {})
+    remember = {k: str(v) if k == "music" else v for k, v in chosen.items() if k in REMEMBERED}
+    for key in REMEMBERED:
+        if key not in chosen and remembered.get(key) is not None:
+            chosen[key] = Path(remembered[key]) if key == "music" else remembered[key]
     chosen.setdefault("image_provider", default_provider("image", settings))
     chosen.setdefault("video_provider", default_provider("video", settings))
     chosen.setdefault("tts_provider", default_provider("speech", settings))
@@ -64,7 +77,31 @@ def build_options(settings: Settings, **given: Any) -> RunOptions:
         chosen.setdefault("max_cost", settings.film_max_cost)
     if chosen["on_error"] not in ("fallback", "skip", "fail"):
         raise InputError(f"FILM_ON_ERROR must be fallback, skip or fail, not {chosen['on_error']}")
-    return RunOptions(**chosen)
+    if chosen.get("music") is not None and not Path(chosen["music"]).is_file():
+        raise InputError(f"music file not found: {chosen['music']}")
+    return RunOptions(**chosen, remember=remember)
+
+
+def preflight(options: RunOptions, settings: Settings) -> None:
+    """Check provider names, keys and prices before anything is made or paid for."""
+    from film.providers.base import get_provider
+
+    kinds = {"images": ("image", options.image_provider),
+             "video": ("video", options.video_provider),
+             "speech": ("speech", options.tts_provider)}
+    for stage in options.stages:
+        if stage not in kinds:
+            continue
+        kind, name = kinds[stage]
+        provider = get_provider(kind, name, settings)
+        key_var = getattr(provider, "key_var", None)
+        if provider.remote and key_var:
+            settings.require(key_var.lower())
+        if provider.remote and options.max_cost is not None and not provider.price_known():
+            raise ConfigError(
+                f"no price is known for {provider.name}, so --max-cost cannot be enforced",
+                hint="Pick a model with a known price (film estimate lists them), or run "
+                "without --max-cost / FILM_MAX_COST.")
 
 
 def run_project(

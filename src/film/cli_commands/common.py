@@ -16,18 +16,21 @@ Decorator = Callable[[Any], Any]
 
 
 def compose_options(func: Any) -> Any:
-    """--transition, --transition-duration, --music, --music-volume, --burn-subtitles."""
+    """--transition, --transition-duration, --music, --music-volume, --burn-subtitles.
+
+    Defaults are None so that what a project remembers wins over a default."""
     for option in reversed([
-        click.option("--transition", type=click.Choice(TRANSITIONS), default="crossfade",
-                     show_default=True, help="How shots join."),
-        click.option("--transition-duration", type=click.FloatRange(0.0, 3.0), default=0.5,
-                     show_default=True, help="Seconds of each crossfade/fade."),
+        click.option("--transition", type=click.Choice(TRANSITIONS), default=None,
+                     help="How shots join [default: crossfade, or what the project used]."),
+        click.option("--transition-duration", type=click.FloatRange(0.0, 3.0), default=None,
+                     help="Seconds of each crossfade/fade [default: 0.5]."),
         click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Background music (looped/trimmed, ducked under speech)."),
-        click.option("--music-volume", type=click.FloatRange(0.0, 2.0), default=0.25,
-                     show_default=True, help="Music level before ducking."),
-        click.option("--burn-subtitles", is_flag=True,
-                     help="Draw the subtitles into the picture (subtitles.srt is always made)."),
+        click.option("--music-volume", type=click.FloatRange(0.0, 2.0), default=None,
+                     help="Music level before ducking [default: 0.25]."),
+        click.option("--burn-subtitles/--no-burn-subtitles", default=None,
+                     help="Draw the subtitles into the picture (subtitles.srt is always "
+                     "made) [default: no]."),
     ]):
         func = option(func)
     return func

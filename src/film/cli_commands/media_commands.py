@@ -28,18 +28,22 @@ from film.cli_commands.scenario_commands import (
 
 
 def _execute(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
-             opts: dict[str, Any]) -> None:
-    """Shared body of every media command: build options, run the engine, report."""
+             opts: dict[str, Any], scenario: dict[str, Any] | None = None) -> None:
+    """Shared body of every media command: options, checks, the engine, the report.
+
+    The project's lock is held for the whole command, so two commands never interleave."""
     from film.project import Project
-    from film.runner import adopt_shots, build_options, run_project
+    from film.runner import adopt_shots, build_options, preflight, run_project
 
     s = settings()
     project = Project.at(project_dir)
-    shot_list = adopt_shots(project, shots)
     as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
     opts["resolution"] = parse_resolution(opts.get("resolution"))
-    options = build_options(s, stages=stages, **opts)
-    summary = run_project(project, shot_list, options, s, make_sink(as_json, quiet))
+    with project.lock():
+        shot_list = adopt_shots(project, shots)
+        options = build_options(s, project, stages=stages, scenario=scenario, **opts)
+        preflight(options, s)
+        summary = run_project(project, shot_list, options, s, make_sink(as_json, quiet))
     if not as_json:
         _report(summary.as_dict(), quiet)
 
@@ -62,6 +66,7 @@ def _report(summary: dict[str, Any], quiet: bool) -> None:
 
 def _media_opts(kw: dict[str, Any]) -> dict[str, Any]:
     keys = ("image_provider", "video_provider", "tts_provider", "max_cost", "on_error",
+            "force", "only",
             "concurrency", "resolution", "as_json", "quiet", "transition",
             "transition_duration", "music", "music_volume", "burn_subtitles")
     return {k: kw[k] for k in keys if k in kw}
@@ -78,11 +83,14 @@ def _project_for(description: str) -> Path:
 @click.option("--shots", "shots", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Start from this shots.json instead of a description.")
 @project_option(required=False)
+@click.option("--new-shots", is_flag=True,
+              help="Write a new shots.json from the description even if the project's was "
+              "edited by hand.")
 @provider_options
 @compose_options
 @run_options
 def run_command(description_arg, description, description_file, num_shots, model, style, mood,
-                aspect_ratio, shot_duration, stream, no_cache, shots, project_dir,
+                aspect_ratio, shot_duration, stream, no_cache, shots, project_dir, new_shots,
                 **kw):  # type: ignore[no-untyped-def]
     """Make the whole film: scenario → images → video → speech → compose.
 
@@ -94,44 +102,69 @@ def run_command(description_arg, description, description_file, num_shots, model
       film run -p myfilm          (continue the film in myfilm/ from its shots.json)
     Re-running is cheap: finished work is reused and a killed run resumes.
     """
+    if description is not None and description_arg is not None:
+        raise click.UsageError("give the description once: as DESCRIPTION or with -d")
     text = description if description is not None else description_arg
     if shots is None and text is None and description_file is None and project_dir \
             and (project_dir / "shots.json").exists():
         shots = project_dir / "shots.json"  # `film run -p DIR` continues DIR's shot list
-    if shots is None:
-        if text is None and description_file is None:
-            raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
-        project_dir = _scenario_into_project(
-            build_request(text, description_file, num_shots, style, mood, aspect_ratio,
-                          shot_duration),
-            pick_model(model), project_dir, stream, no_cache, kw)
-    elif project_dir is None:
-        raise click.UsageError("with --shots, name the project folder with -p/--project")
-    _execute(project_dir, shots, ("images", "video", "speech", "compose"), _media_opts(kw))
-
-
-def _scenario_into_project(request, model: str, project_dir: Path | None, stream: bool,
-                           no_cache: bool, kw: dict[str, Any]) -> Path:  # type: ignore[no-untyped-def]
-    """`film run`'s first step: the shot list, written only if it changed, its cost recorded
-    in the project (and refused up front if it would pass --max-cost)."""
-    from film.costs import resolve_model
+    opts = _media_opts(kw)
+    stages = ("images", "video", "speech", "compose")
+    if shots is not None:
+        if project_dir is None:
+            raise click.UsageError("with --shots, name the project folder with -p/--project")
+        return _execute(project_dir, shots, stages, opts)
+    if text is None and description_file is None:
+        raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
     from film.project import Project
-    from film.stages.scenario import check_scenario_budget, record_scenario, write_shot_list
+    from film.runner import build_options, preflight
 
+    request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
+                            shot_duration)
     project = Project.at(project_dir or _project_for(request.description))
-    cap = kw.get("max_cost") if kw.get("max_cost") is not None else settings().film_max_cost
+    with project.lock():
+        # Check every option, provider and key before the (possibly paid) LLM call.
+        check = {k: v for k, v in opts.items() if k not in ("as_json", "quiet")}
+        check["resolution"] = parse_resolution(check.get("resolution"))
+        preflight(build_options(settings(), project, stages=stages, **check), settings())
+        scenario = _scenario_into_project(request, pick_model(model), project, stream,
+                                          no_cache, opts, new_shots)
+        _execute(project.root, None, stages, opts, scenario)
+
+
+def _scenario_into_project(request, model: str, project, stream: bool, no_cache: bool,
+                           opts: dict[str, Any], new_shots: bool):  # type: ignore[no-untyped-def]
+    """`film run`'s first step: the shot list, written only if it changed, its cost recorded
+    in the project (and refused up front if it would pass --max-cost). A shots.json edited
+    by hand is kept (and no LLM is called) unless --new-shots."""
+    from film.costs import resolve_model
+    from film.stages.scenario import (
+        check_scenario_budget,
+        edited_by_hand,
+        record_scenario,
+        write_shot_list,
+    )
+
+    quiet = opts.get("quiet") or opts.get("as_json")
+    if not new_shots and edited_by_hand(project):
+        if not quiet:
+            click.echo(f"note: {project.shots_path} was edited by hand (or not made by film), "
+                       "so it is used as it is; --new-shots writes a new one from the "
+                       "description.", err=True)
+        return None
+    cap = opts.get("max_cost") if opts.get("max_cost") is not None else settings().film_max_cost
     check_scenario_budget(project, resolve_model(model, settings().user_dir()), request, cap)
     result = make_shot_list(request, model, stream, no_cache)
     project.ensure()
     if not (project.shots_path.exists()
             and project.shots_path.read_text("utf-8") == result.shot_list.to_json()):
         write_shot_list(result, project.shots_path)
-    record_scenario(project, result, project.shots_path)
-    if not kw.get("quiet") and not kw.get("as_json"):
+    metrics = record_scenario(project, result, project.shots_path)
+    if not quiet:
         cost = f", ${result.cost_usd:.4f}" if result.cost_usd else ""
         click.echo(f"scenario: {len(result.shots)} shots by {result.model}{cost} → "
                    f"{project.shots_path}", err=True)
-    return project.root
+    return metrics
 
 
 def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: bool = False,

@@ -7,7 +7,7 @@ import json
 import click
 
 from film.cli import settings
-from film.cli_commands.common import project_option, run_options
+from film.cli_commands.common import compose_options, project_option, provider_options, run_options
 
 
 @click.command("status")
@@ -40,20 +40,37 @@ DEPENDENTS = {"images": ("images", "video"), "video": ("video",), "speech": ("sp
               help="The shot to redo (repeatable).")
 @click.option("--stage", type=click.Choice(["images", "video", "speech"]), default="images",
               show_default=True, help="Which stage to redo; everything after it follows.")
+@provider_options
+@compose_options
 @run_options
 def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untyped-def]
-    """Force one shot's stage (and what depends on it) to be made again, then recompose."""
-    from film.cli_commands.media_commands import _execute
+    """Make one shot's stage again (and what depends on it), then recompose.
+
+    Only the named shots are touched; the project's providers and compose options are kept
+    unless given here.
+
+    \b
+    Examples:
+      film regen -p noir --shot shot_003                 (new image, then its clip)
+      film regen -p noir --shot shot_002 --stage speech
+      film regen -p noir --shot shot_005 --stage video --video-provider fal:kling
+    """
+    from film.cli_commands.media_commands import _execute, _media_opts
+    from film.errors import InputError
     from film.project import Project
     from film.runner import adopt_shots
 
     project = Project.at(project_dir)
     shot_list = adopt_shots(project, None)
     for shot_id in shot_ids:
-        shot_list.shot(shot_id)  # InputError naming the known ids
-    force = frozenset((sid, s) for sid in shot_ids for s in DEPENDENTS[stage])
-    stages = ("images", "video", "speech", "compose")
-    _execute(project_dir, None, stages, {**kw, "force": force})
+        shot = shot_list.shot(shot_id)  # InputError naming the known ids
+        if stage == "speech" and not shot.spoken_text:
+            raise InputError(f"{shot_id} has no dialogue or narration to speak",
+                             hint="Add a line to it in shots.json first.")
+    opts = _media_opts(kw)
+    opts["force"] = frozenset((sid, s) for sid in shot_ids for s in DEPENDENTS[stage])
+    opts["only"] = frozenset(shot_ids)
+    _execute(project_dir, None, ("images", "video", "speech", "compose"), opts)
 
 
 COMMANDS = [status_command, regen_command]

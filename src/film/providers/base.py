@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from film.costs import DEFAULT_MODELS_BY_KIND
 from film.errors import ConfigError
 from film.schema import AspectRatio, Shot, ShotList, Usage
 
@@ -120,6 +119,12 @@ class MediaProvider(ABC):
     def estimate_cost(self, request: Any) -> float:
         return 0.0
 
+    def price_known(self) -> bool:
+        """Whether costs of this provider can be estimated (free ones always can)."""
+        from film.costs import MEDIA_PRICES
+
+        return not self.remote or self.name in MEDIA_PRICES
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
@@ -218,9 +223,10 @@ REGISTRY: dict[str, dict[str, str]] = {
 
 #: default model for a bare vendor name (`fal` → `fal:flux-schnell`)
 DEFAULT_MODELS: dict[str, dict[str, str]] = {
-    kind: {"offline": offline, **DEFAULT_MODELS_BY_KIND[kind]}
-    for kind, offline in (("image", "storyboard"), ("video", "camera-moves"),
-                          ("speech", "espeak-ng"))
+    "image": {"offline": "storyboard", "fal": "flux-schnell",
+              "replicate": "black-forest-labs/flux-schnell"},
+    "video": {"offline": "camera-moves", "fal": "minimax", "replicate": "minimax/video-01"},
+    "speech": {"offline": "espeak-ng", "openai": "tts-1"},
 }
 
 

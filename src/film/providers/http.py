@@ -174,6 +174,10 @@ async def download(
         attempt += 1
         try:
             return await _download_once(client, url, dest, provider, expect, max_bytes)
+        except ProviderError as exc:
+            if exc.status not in RETRY_STATUSES or attempt >= policy.max_attempts:
+                raise
+            await policy.sleep(policy.backoff(attempt))
         except (httpx.TransportError, _Truncated) as exc:
             if attempt >= policy.max_attempts:
                 raise Unavailable(

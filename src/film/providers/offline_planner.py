@@ -3,7 +3,8 @@
 Deterministic: the same request always gives the same shot list (every choice comes from the
 text, never from the clock or an unseeded random source). How it plans:
 
-1. quoted speech ("...") is lifted out as dialogue, its speaker guessed from nearby words;
+1. quoted speech ("...") is lifted out as dialogue, its speaker taken from the attribution
+   (`"Caw," says the crow`, `The old man says "..."`, `"Run!" shouts Tom`) or nearby words;
 2. the text is cut into beats: sentences, then clauses when there are more shots than
    sentences; beats are spread over the shots, and spare shots become coverage of a beat
    (establishing, reaction, insert, close-up detail, over-the-shoulder, pov, ...);
@@ -27,21 +28,22 @@ from film.providers.offline_text import (
     OBJECTS,
     PLAIN_SPEECH,
     PRONOUNS,
+    QUOTE_MARK,
     SENTENCE_SPLIT,
     SETTINGS,
-    SPEECH_VERBS,
     STYLE_PRESETS,
     TIME_LIGHT,
     WEATHER,
-    WORD,
     characters_in,
     count_cues,
     find_names,
     infer_mood,
     infer_time,
     places_in,
+    quote_speaker,
     ref,
     resolve_style,
+    uninvert,
     words_of,
 )
 from film.schema import Shot, ShotList, Usage
@@ -49,7 +51,7 @@ from film.schema import Shot, ShotList, Usage
 __all__ = ["STYLE_PRESETS", "OfflineScenarioProvider", "plan_shot_list", "resolve_style"]
 
 _QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”')
-_MARK = re.compile(r"\uE000(\d+)\uE001[.!?]?")
+_MARK = QUOTE_MARK
 _CLAUSE = re.compile(r",\s*(?:and\s+)?then\s+|;\s*|\s+and then\s+|"
                      r",\s+(?:and|but|while|as|before|after|until|when)\s+")
 _ABBREV = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr)\.")
@@ -93,23 +95,6 @@ class _Beat:
     chars: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     time: str | None = None
-
-
-def _speaker(unit: str, names: list[str], last: list[str], cast: list[str]) -> str | None:
-    """Who says the first quote in `unit`: the subject before a speech verb, else after it."""
-    pos = unit.index("\uE000")
-    before, after = unit[:pos], _MARK.sub(" ", unit[pos:])
-    verb = next((m for m in WORD.finditer(before) if m.group().lower() in SPEECH_VERBS), None)
-    if verb is not None:
-        chars = characters_in(before[:verb.start()], names, cast)
-        if chars:
-            return chars[0]
-        if set(words_of(before[:verb.start()])) & PRONOUNS and last:
-            return last[0]
-    chars = characters_in(after, names, cast) or characters_in(before, names, cast)
-    if chars:
-        return chars[0]
-    return last[0] if last else None
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -170,6 +155,7 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
     last: list[str] = []
     cast: list[str] = []
     for unit in units:
+        unit = uninvert(unit)  # `"Caw," says the crow.` → `"Caw," the crow says.`
         action = _clean(unit)
         marks = [int(i) for i in _MARK.findall(unit)]
         if not action and not marks:
@@ -179,13 +165,17 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
         if not chars and set(words_of(action)) & PRONOUNS:
             chars = list(last)
         places = places_in(action, names) or (beats[-1].places if beats else [])
-        beat = _Beat(_subjectify(action, chars or last), chars=chars, places=places,
+        speaker = quote_speaker(unit, names, last, cast) if marks else None
+        if speaker and speaker not in cast:
+            cast.append(speaker)
+        subjects = [speaker, *(c for c in chars if c != speaker)] if speaker else chars or last
+        beat = _Beat(_subjectify(action, subjects), chars=chars, places=places,
                      time=infer_time(action, implicit=False))
         if marks:
             beat.dialogue = " ".join(quotes[i] for i in marks)
-            beat.speaker = _speaker(unit, names, last, cast)
-            if beat.speaker and beat.speaker not in beat.chars:
-                beat.chars.insert(0, beat.speaker)
+            beat.speaker = speaker
+            if speaker and speaker not in beat.chars:
+                beat.chars.insert(0, speaker)
             if not beat.text:
                 beat.text = f"{ref(beat.speaker) if beat.speaker else 'a figure'} speaks"
         last = beat.chars or last

@@ -99,6 +99,18 @@ sheriff warrior guard lady gentleman friend couple lovers robot android cyborg a
 vampire zombie monster dragon creature cat dog fox wolf horse owl investigator inspector
 explorer survivor refugee worker mechanic engineer hacker courier photographer reporter
 """.split())
+#: animals and creatures that can be characters (words that are also common verbs, like
+#: "bear", "duck" or "fly", are left out: "the road snakes", "he ducks")
+CREATURE_NOUNS = frozenset("""
+crow raven bird parrot owl eagle hawk falcon sparrow robin pigeon dove swan goose hen rooster
+chicken penguin rabbit bunny hare mouse rat squirrel hedgehog badger otter beaver raccoon deer
+stag moose lion lioness tiger leopard panther cheetah elephant giraffe zebra monkey gorilla
+ape goat sheep lamb cow bull pig piglet donkey mule pony puppy kitten cub frog toad lizard
+turtle tortoise crocodile alligator whale dolphin shark octopus crab spider beetle butterfly
+bee ant caterpillar snail unicorn griffin phoenix troll goblin ogre elf gnome mermaid
+droid automaton golem
+""".split())
+CHARACTER_NOUNS = PERSON_NOUNS | CREATURE_NOUNS
 IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "wolves": "wolf",
                      "thieves": "thief", "people": "people", "elves": "elf"}
 PERSON_MODIFIERS = frozenset({"old", "young", "little", "elderly"})
@@ -147,7 +159,9 @@ laughs tremble trembles gasp gasps stare stares staring frown frowns scream scre
 blush blushes face eyes""".split())
 SPEECH_VERBS = frozenset("""says said asks asked whispers whispered shouts shouted yells yelled
 mutters muttered replies replied answers answered cries murmurs murmured calls called tells told
-exclaims exclaimed adds added""".split())
+exclaims exclaimed adds added screams screamed shrieks shrieked sighs sighed growls growled
+barks barked hisses hissed snaps snapped pleads pleaded begs begged warns warned insists
+insisted announces announced declares declared squawks squawked croaks croaked""".split())
 PLAIN_SPEECH = frozenset("says said asks asked replies replied answers answered tells told "
                          "adds added".split())
 
@@ -259,7 +273,7 @@ def find_names(text: str) -> list[str]:
     for sentence in SENTENCE_SPLIT.split(text):
         words = WORD.findall(sentence)
         for i, word in enumerate(words):
-            if not word[:1].isupper() or word in NOT_NAMES or word.lower() in PERSON_NOUNS:
+            if not word[:1].isupper() or word in NOT_NAMES or word.lower() in CHARACTER_NOUNS:
                 continue
             prev = words[i - 1].lower() if i else ""
             nxt = words[i + 1].lower() if i + 1 < len(words) else ""
@@ -281,7 +295,7 @@ def characters_in(text: str, names: list[str], known: list[str] | None = None) -
         base = IRREGULAR_PLURALS.get(low, low[:-1] if low.endswith("s") else low)
         if word in names:
             label = word
-        elif low in PERSON_NOUNS or base in PERSON_NOUNS:
+        elif low in CHARACTER_NOUNS or base in CHARACTER_NOUNS:
             prev = words[i - 1].lower() if i else ""
             label = f"{prev} {low}" if prev in PERSON_MODIFIERS else low
             label = next((k for k in known or () if k.endswith(f" {label}")), label)
@@ -299,3 +313,133 @@ def places_in(text: str, names: list[str]) -> list[str]:
     found += [w for i, w in enumerate(words) if i and w[:1].isupper() and w not in names
               and w not in NOT_NAMES and words[i - 1].lower() in PLACE_PREPOSITIONS]
     return list(dict.fromkeys(found))
+
+
+# ---- who says a quote -----------------------------------------------------------------------
+
+#: a lifted quote in the planner's working text: \uE000<index>\uE001, maybe a full stop
+QUOTE_MARK = re.compile(r"\uE000(\d+)\uE001[.!?]?")
+DETERMINERS = frozenset("the a an this that his her their its my our your".split())
+_PHRASE_STOP = PLACE_PREPOSITIONS | frozenset(
+    "and but or as while with then before after who which again back".split())
+_NOT_ADVERBS = frozenset("family ally bully lily fly".split())
+#: `QUOTE, says the crow` / `QUOTE shouts Tom`: a speech verb right after a quote, then the rest
+#: of the clause
+_INVERTED = re.compile(
+    r"\uE000\d+\uE001[.,!?…]*\s*(?P<verb>[A-Za-z]+)\s+(?P<rest>[^.,;:!?…\uE000]+)")
+
+
+def _adverb(word: str) -> bool:
+    """"softly", "quietly" (names like "Emily" are capitalised, so not adverbs)."""
+    return word.islower() and word.endswith("ly") and word not in _NOT_ADVERBS
+
+
+def _label(words: list[str], det: bool, names: list[str], cast: list[str]) -> str | None:
+    """The character a short noun phrase names: a known name or noun, else (after a
+    determiner) its head noun, so "the parrot" speaks even though no word list knows it."""
+    if not words:
+        return None
+    found = characters_in(" ".join(words), names, cast)
+    if found:
+        return found[0]
+    head = words[-1]
+    if not det:
+        return head if head[:1].isupper() and head not in NOT_NAMES else None
+    low = head.lower()
+    if low in NOT_SUBJECTS or low in PRONOUNS or low in SETTINGS or low in DETERMINERS:
+        return None
+    mod = words[-2].lower() if len(words) > 1 else ""
+    label = f"{mod} {low}" if mod in PERSON_MODIFIERS else low
+    return next((k for k in cast if k == label or k.endswith(f" {label}")), label)
+
+
+def _phrase_after(words: list[str]) -> tuple[list[str], bool]:
+    """The noun phrase opening `words` (its determiner dropped), and whether it had one."""
+    det = bool(words) and words[0].lower() in DETERMINERS
+    out: list[str] = []
+    for word in words[det:det + 4]:
+        low = word.lower()
+        if low in _PHRASE_STOP or low in SPEECH_VERBS or _adverb(word):
+            break
+        out.append(word)
+    return out, det
+
+
+def _phrase_before(words: list[str]) -> tuple[list[str], bool]:
+    """The noun phrase ending `words` ("... the old crow" → old crow), adverbs skipped."""
+    words = list(words)
+    while words and _adverb(words[-1]):
+        words.pop()
+    for back in range(1, min(4, len(words)) + 1):
+        if words[-back].lower() in DETERMINERS:
+            return words[len(words) - back + 1:], True
+    return words[-1:], False
+
+
+def inverted_attribution(unit: str) -> tuple[int, int, str, list[str], bool] | None:
+    """`QUOTE says the crow`: (start, end) of "says the crow", the verb, the phrase, det."""
+    match = _INVERTED.search(unit)  # the first quote followed by a speech verb
+    if match is None or match.group("verb").lower() not in SPEECH_VERBS:
+        return None
+    rest = match.group("rest")
+    tokens = list(WORD.finditer(rest))
+    phrase, det = _phrase_after([t.group() for t in tokens])
+    if not phrase:
+        return None
+    end = match.start("rest") + tokens[len(phrase) + det - 1].end()
+    return match.start("verb"), end, match.group("verb"), phrase, det
+
+
+def uninvert(unit: str) -> str:
+    """`QUOTE, says the crow.` → `QUOTE, the crow says.` so the action reads subject first."""
+    found = inverted_attribution(unit)
+    if found is None:
+        return unit
+    start, end, verb, _phrase, _det = found
+    who = unit[start + len(verb):end].strip()
+    return f"{unit[:start]}{who} {verb}{unit[end:]}"
+
+
+def quote_speaker(unit: str, names: list[str], last: list[str], cast: list[str]) -> str | None:
+    """Who says the first quote in `unit` (quotes marked by QUOTE_MARK).
+
+    In order: `QUOTE says the crow` / `QUOTE shouts Tom`; `QUOTE the crow says`;
+    `The old man says QUOTE` (the first character before the verb); any character near
+    the quote; a pronoun, or nothing, means the last character seen (`last`).
+    """
+    pos = unit.index("\uE000")
+    before, rest = unit[:pos], unit[pos:]
+    found = inverted_attribution(rest) if _INVERTED.match(rest) else None
+    if found is not None:
+        phrase, det = found[3], found[4]
+        if phrase[0].lower() in PRONOUNS and last:
+            return last[0]
+        label = _label(phrase, det, names, cast)
+        if label:
+            return label
+    after = QUOTE_MARK.sub(" ", rest)
+    clause = re.split(r"[.;:!?…]", after.lstrip(" ,"), maxsplit=1)[0]
+    tail = WORD.findall(clause)
+    verb_at = next((i for i, w in enumerate(tail[:6]) if w.lower() in SPEECH_VERBS), None)
+    if verb_at:
+        phrase, det = _phrase_before(tail[:verb_at])
+        if phrase and phrase[-1].lower() in PRONOUNS and last:
+            return last[0]
+        label = _label(phrase, det, names, cast)
+        if label:
+            return label
+    head = WORD.findall(before)
+    verb_at = next((i for i, w in enumerate(head) if w.lower() in SPEECH_VERBS), None)
+    if verb_at is not None:
+        chars = characters_in(" ".join(head[:verb_at]), names, cast)
+        if chars:
+            return chars[0]
+        if set(words_of(" ".join(head[:verb_at]))) & PRONOUNS and last:
+            return last[0]
+        label = _label(*_phrase_before(head[:verb_at]), names, cast)
+        if label:
+            return label
+    chars = characters_in(after, names, cast) or characters_in(before, names, cast)
+    if chars:
+        return chars[0]
+    return last[0] if last else None

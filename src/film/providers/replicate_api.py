@@ -5,8 +5,11 @@ by prediction id, and the base URL from settings (REPLICATE_BASE_URL) so local f
 stand in.
 
 The protocol, as replicate-python speaks it:
-    POST {base}/v1/models/{owner}/{name}/predictions   Prefer: wait   {"input": {...}}
-         → a prediction {id, status, output, error, urls}; finished if it took < 60 s
+    POST {base}/v1/models/{owner}/{name}/predictions   Prefer: wait=5   {"input": {...}}
+         → a prediction {id, status, output, error, urls}; finished if it took < 5 s
+           (`Prefer: wait=n` holds the request up to n s, 1..60; bare `wait` means 60 s.
+           A short hold gets the id back quickly, so a kill or timeout before it is
+           saved cannot lose a paid prediction for long.)
     GET  {base}/v1/predictions/{id}                    → the prediction, polled until
          status is succeeded, failed or canceled (starting/processing before that)
 Errors are RFC 7807 problem details: {title, detail, status, invalid_fields?}.
@@ -27,8 +30,10 @@ from film.providers.http import RetryPolicy, looks_like_refusal, send_with_retri
 
 TERMINAL = ("succeeded", "failed", "canceled")
 RUNNING = ("starting", "processing")
-#: how long the create call may hold the connection (the server answers by 60 s)
-SYNC_WAIT_TIMEOUT = httpx.Timeout(70.0, connect=15.0)
+#: seconds the create call asks Replicate to hold the request (`Prefer: wait=n`)
+CREATE_WAIT_SECONDS = 5
+#: the create call's timeout: the hold plus headroom for the upload and a slow answer
+SYNC_WAIT_TIMEOUT = httpx.Timeout(CREATE_WAIT_SECONDS + 25.0, connect=15.0)
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -100,11 +105,15 @@ class ReplicateAPI:
         return data
 
     async def create(self, model: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        """Create a prediction of the model's latest version, waiting up to 60 s for it."""
+        """Create a prediction of the model's latest version; Replicate holds it a few seconds.
+
+        The hold is short (`CREATE_WAIT_SECONDS`) so the prediction id comes back quickly
+        and can be saved before the (possibly long) polling starts.
+        """
         owner, name = split_model(model)
         return await self._send(
             "POST", f"/v1/models/{owner}/{name}/predictions", json={"input": inputs},
-            headers={"Prefer": "wait"}, timeout=SYNC_WAIT_TIMEOUT,
+            headers={"Prefer": f"wait={CREATE_WAIT_SECONDS}"}, timeout=SYNC_WAIT_TIMEOUT,
         )
 
     async def get(self, prediction_id: str) -> dict[str, Any]:

@@ -3,48 +3,55 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from film.errors import InputError
+from film.errors import InputError, MediaError
 from film.fsutil import canonical_hash, file_digest
 from film.project import Artifact
 
 if TYPE_CHECKING:
+    from film.media.timeline import TimelineShot
     from film.pipeline import Engine
 
 
 def speech_duration(engine: Engine, path: Path) -> float:
-    """A voice track's length: from the manifest when current, else by probing the file."""
+    """A voice track's length: from the manifest when the file is as recorded, else probed."""
     entry = engine.manifest.artifacts.get(engine.project.rel(path))
-    if entry and entry.meta.get("duration") and entry.status == "done":
+    if (entry and entry.status == "done" and entry.meta.get("duration")
+            and entry.size == path.stat().st_size):
         return float(entry.meta["duration"])
     from film.media.ffmpeg import probe
 
     return float(probe(path).duration or 0.0)
 
 
-async def compose_project(engine: Engine) -> Path | None:
-    """Compose every shot that has a clip; skip when nothing that feeds final.mp4 changed."""
-    from film.media.compose import compose_film
-    from film.media.timeline import TimelineShot, build_timeline
+@dataclass
+class ComposePlan:
+    """What final.mp4 is made from, and the hash of all of it."""
+
+    parts: list[TimelineShot]
+    settings: dict[str, Any]
+    input_hash: str
+
+
+def plan_compose(engine: Engine) -> ComposePlan:
+    """The shots that go into the film (skipped ones left out) and the compose input hash."""
+    from film.media.timeline import TimelineShot
 
     project, options = engine.project, engine.options
-    metrics = engine.summary.stages["compose"]
     parts: list[TimelineShot] = []
     digests = []
     for shot in engine.shot_list.shots:
+        if shot.shot_id in engine.summary.skipped:
+            continue
         clip = project.clip_path(shot.shot_id)
-        if not clip.exists():
-            if options.on_error == "skip" and any(shot.shot_id in f for f in
-                                                  engine.summary.failures):
-                continue
-            raise InputError(
-                f"no clip for {shot.shot_id} at {clip}",
-                hint=f"Run `film video -p {project.root}` first.",
-            )
+        if not clip.is_file():
+            raise InputError(f"no clip for {shot.shot_id} at {clip}",
+                             hint=f"Run `film video -p {project.root}` first.")
         audio = project.audio_path(shot.shot_id)
-        has_audio = bool(shot.spoken_text) and audio.exists()
+        has_audio = bool(shot.spoken_text) and audio.is_file()
         parts.append(TimelineShot(
             shot_id=shot.shot_id, clip=clip, planned=shot.duration,
             speech=audio if has_audio else None,
@@ -56,37 +63,55 @@ async def compose_project(engine: Engine) -> Path | None:
                         shot.spoken_text])
     if not parts:
         raise InputError("nothing to compose: no shot has a clip")
-    width, height = engine.size
     settings = {
         "transition": options.transition, "transition_duration": options.transition_duration,
-        "fps": options.fps, "size": [width, height], "burn": options.burn_subtitles,
+        "fps": options.fps, "size": list(engine.size), "burn": options.burn_subtitles,
         "music": file_digest(options.music) if options.music else None,
         "music_volume": options.music_volume,
     }
-    input_hash = canonical_hash({"stage": "compose", "shots": digests, "settings": settings})
+    return ComposePlan(parts, settings, canonical_hash(
+        {"stage": "compose", "shots": digests, "settings": settings}))
+
+
+async def compose_project(engine: Engine) -> Path | None:
+    """Compose every shot that has a clip; skip when nothing that feeds final.mp4 changed."""
+    from film.media.compose import compose_film
+    from film.media.timeline import build_timeline
+
+    project, options = engine.project, engine.options
+    metrics = engine.summary.stages["compose"]
+    plan = plan_compose(engine)
     rel = project.rel(project.final_path)
     entry = engine.manifest.artifacts.get(rel)
-    if (entry and entry.status == "done" and entry.input_hash == input_hash
-            and project.final_path.exists() and project.subtitles_path.exists()
+    if (entry and entry.status == "done" and entry.input_hash == plan.input_hash
+            and project.final_path.is_file() and project.subtitles_path.exists()
             and ("compose", "final") not in options.force):
         metrics.reused += 1
         engine.sink.emit("artifact_done", stage="compose", shot_id=None, cached=True,
                          provider="ffmpeg", path=rel, cost_usd=0.0)
         return project.final_path
-    timeline = build_timeline(parts, transition=options.transition,
+    timeline = build_timeline(plan.parts, transition=options.transition,
                               transition_duration=options.transition_duration, fps=options.fps)
     started = time.monotonic()
-    report = await compose_film(
-        timeline, out=project.final_path, srt_out=project.subtitles_path, width=width,
-        height=height, fps=options.fps, music=options.music, music_volume=options.music_volume,
-        burn_subtitles=options.burn_subtitles, cache_dir=project.work_dir / "segments",
-        workers=engine.settings.local_workers,
-    )
+    width, height = engine.size
+    try:
+        report = await compose_film(
+            timeline, out=project.final_path, srt_out=project.subtitles_path, width=width,
+            height=height, fps=options.fps, music=options.music,
+            music_volume=options.music_volume, burn_subtitles=options.burn_subtitles,
+            cache_dir=project.work_dir / "segments", workers=engine.settings.local_workers,
+        )
+    except MediaError as exc:
+        exc.hint = exc.hint or (
+            "If a clip or voice file was damaged or replaced by hand, make it again: "
+            f"film regen -p {project.root} --shot ID --stage video (or speech).")
+        raise
     seconds = time.monotonic() - started
     meta = {k: v for k, v in vars(report).items() if isinstance(v, (int, float, str, dict))}
     engine.manifest.artifacts[rel] = Artifact(
-        stage="compose", path=rel, input_hash=input_hash, provider="ffmpeg", model=None,
-        params=settings, seconds=round(seconds, 3), meta=meta,
+        stage="compose", path=rel, input_hash=plan.input_hash, provider="ffmpeg", model=None,
+        params=plan.settings, seconds=round(seconds, 3), meta=meta,
+        size=project.final_path.stat().st_size,
     )
     engine.save()
     metrics.record(started, started + seconds)

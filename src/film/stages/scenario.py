@@ -92,13 +92,25 @@ def check_scenario_budget(
     estimate = estimate_scenario_cost(model, request.description, request.num_shots)["cost_usd"]
     if spent + estimate > cap + 1e-9:
         raise BudgetExceeded(
-            f"budget cap ${cap:.2f} reached: the shot list would cost about ${estimate:.4f} "
+            f"budget cap ${cap:.4g} reached: the shot list would cost about ${estimate:.4f} "
             f"with ${spent:.4f} already spent", spent=spent, estimate=estimate, cap=cap)
 
 
-def record_scenario(project: Project, result: ScenarioResult, path: Path) -> None:
-    """Put the shot list's provenance, cost and LLM metrics into the project's manifest."""
-    from film.fsutil import canonical_hash
+def edited_by_hand(project: Project) -> bool:
+    """Whether the project's shots.json differs from the one film last wrote there."""
+    from film.fsutil import file_digest
+
+    if not project.shots_path.exists():
+        return False
+    entry = project.load_manifest().artifacts.get("shots.json")
+    written = entry.meta.get("digest") if entry else None
+    return written != file_digest(project.shots_path)
+
+
+def record_scenario(project: Project, result: ScenarioResult, path: Path) -> dict:
+    """Put the shot list's provenance, cost and LLM metrics into the project's manifest;
+    returns the metrics (for the run summary)."""
+    from film.fsutil import canonical_hash, file_digest
     from film.project import Artifact
 
     with project.lock():
@@ -109,7 +121,8 @@ def record_scenario(project: Project, result: ScenarioResult, path: Path) -> Non
             model=result.model, input_hash=canonical_hash(result.shot_list.description),
             cost_usd=usage.cost_usd, seconds=result.seconds,
             meta={"usage": usage.model_dump(), "cached": result.cached,
-                  "repaired": result.repaired, "notes": result.notes},
+                  "repaired": result.repaired, "notes": result.notes,
+                  "digest": file_digest(path)},
         )
         if usage.cost_usd:
             manifest.ledger.append({"stage": "scenario", "shot_id": None,
@@ -126,6 +139,7 @@ def record_scenario(project: Project, result: ScenarioResult, path: Path) -> Non
             "cost_usd": usage.cost_usd,
         }
         project.save_manifest(manifest)
+    return manifest.llm
 
 
 def _provider_of(model_label: str) -> str:

@@ -28,7 +28,7 @@ def plan_speech(
     role = shot.voice_role
     request = SpeechRequest(text=shot.spoken_text or "", role=role,
                             voice=engine.shot_list.voices.get(role), shot_id=shot.shot_id,
-                            roles=speaking_roles(engine.shot_list))
+                            roles=engine.roles)
     # The voice the provider will really use (cast from the roles, or the shot list's
     # `voices`), so adding a character elsewhere does not redo this line.
     voice = provider.resolve_voice(request) if hasattr(provider, "resolve_voice") \

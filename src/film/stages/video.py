@@ -29,6 +29,7 @@ def plan_clip(engine: Engine, shot: Shot, provider: Any) -> tuple[VideoRequest, 
     inputs = {
         "image": file_digest(image), "duration": shot.duration, "size": [width, height],
         "fps": engine.options.fps, "prompt": shot.enhanced_prompt,
+        "negative": shot.negative_prompt,
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
         "shot_number": shot.shot_number, "seed": request.seed,
     }

@@ -1,0 +1,134 @@
+"""What a user meets when things are not as expected: checks before paid work, remembered
+choices, hand edits kept, one-line errors for the file system and ffmpeg."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from film.cli import cli
+
+from shotlists import make_shots
+
+DESCRIPTION = "A keeper climbs a lighthouse at dusk."
+
+
+def invoke(*args, ok=True):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def shots_file(tmp_path):
+    path = tmp_path / "shots.json"
+    path.write_text(make_shots(2, lines={0: "Up we go."}).to_json())
+    return path
+
+
+def test_bad_provider_or_missing_key_fails_before_anything_is_made(tmp_path, monkeypatch):
+    result = invoke("run", "-d", DESCRIPTION, "-p", tmp_path / "a", "--image-provider", "fall",
+                    ok=False)
+    assert result.exit_code == 3 and "Did you mean fal" in result.output
+    assert not (tmp_path / "a" / "shots.json").exists()
+    result = invoke("run", "-d", DESCRIPTION, "-p", tmp_path / "b", "--video-provider", "fal",
+                    ok=False)
+    assert result.exit_code == 3 and "FAL_KEY" in result.output
+    assert not (tmp_path / "b" / "images").exists()
+    result = invoke("run", "-d", DESCRIPTION, "-p", tmp_path / "c", "--resolution", "wide",
+                    ok=False)
+    assert result.exit_code == 2 and not (tmp_path / "c" / "shots.json").exists()
+
+
+def test_unknown_price_under_a_cap_is_refused_and_estimated_as_unknown(tmp_path, shots_file,
+                                                                        monkeypatch):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8-test")
+    result = invoke("images", shots_file, "-p", tmp_path / "p", "--provider",
+                    "replicate:someone/new-model", "--max-cost", "1", ok=False)
+    assert result.exit_code == 3 and "no price is known" in result.output
+    data = json.loads(invoke("estimate", shots_file, "--video-provider",
+                             "replicate:someone/new-video", "--json").stdout)
+    rows = {r["stage"]: r for r in data["stages"]}
+    assert rows["video"]["cost_usd"] is None
+    assert data["unknown_prices"] == ["replicate:someone/new-video"]
+    table = invoke("estimate", shots_file, "--video-provider", "replicate:someone/new-video")
+    assert "+ ?" in table.output
+
+
+def test_estimate_bills_kling_by_its_clip_lengths_and_rejects_unknown_names(shots_file):
+    data = json.loads(invoke("estimate", shots_file, "--video-provider", "fal:kling",
+                             "--json").stdout)
+    video = next(r for r in data["stages"] if r["stage"] == "video")
+    assert video["cost_usd"] == pytest.approx(2 * 5 * 0.05)  # two 1 s shots billed 5 s each
+    result = invoke("estimate", shots_file, "--image-provider", "FALL", ok=False)
+    assert result.exit_code == 3 and "Traceback" not in result.output
+
+
+def test_estimate_of_a_finished_project_is_zero(tmp_path, shots_file, monkeypatch):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    monkeypatch.setenv("FAL_KEY", "k")
+    data = json.loads(invoke("estimate", "-p", project, "--image-provider", "offline",
+                             "--json").stdout)
+    assert {r["stage"]: r["items"] for r in data["stages"]}["images"] == 0
+
+
+def test_the_project_remembers_providers_and_compose_options(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180",
+           "--transition", "cut", "-q")
+    manifest = json.loads((project / "manifest.json").read_text())
+    assert manifest["settings"]["options"]["transition"] == "cut"
+    invoke("regen", "-p", project, "--shot", "shot_002", "--stage", "video", "-q")
+    manifest = json.loads((project / "manifest.json").read_text())
+    assert manifest["artifacts"]["final.mp4"]["params"]["transition"] == "cut"
+    assert manifest["artifacts"]["final.mp4"]["params"]["size"] == [320, 180]
+
+
+def test_regen_of_a_silent_shot_speech_is_an_error(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("images", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    result = invoke("regen", "-p", project, "--shot", "shot_002", "--stage", "speech", ok=False)
+    assert result.exit_code == 2 and "no dialogue or narration" in result.output
+
+
+def test_a_hand_edited_shot_list_is_not_overwritten(tmp_path):
+    project = tmp_path / "p"
+    invoke("scenario", "-d", DESCRIPTION, "-n", "2", "-p", project, "--shot-duration", "1")
+    data = json.loads((project / "shots.json").read_text())
+    data["shots"][0]["enhanced_prompt"] = "MY OWN PROMPT"
+    (project / "shots.json").write_text(json.dumps(data))
+    result = invoke("run", "-d", DESCRIPTION, "-n", "2", "-p", project, "--shot-duration", "1",
+                    "--resolution", "320x180")
+    assert "edited by hand" in result.output
+    assert "MY OWN PROMPT" in (project / "shots.json").read_text()
+    invoke("run", "-d", DESCRIPTION, "-n", "2", "-p", project, "--shot-duration", "1",
+           "--new-shots", "-q")
+    assert "MY OWN PROMPT" not in (project / "shots.json").read_text()
+
+
+def test_two_descriptions_are_a_usage_error():
+    result = invoke("run", "one film", "-d", "another film", ok=False)
+    assert result.exit_code == 2 and "once" in result.output
+
+
+def test_file_system_errors_are_one_line(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("images", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    (project / "clips" / "shot_001.mp4").mkdir(parents=True)  # a folder where a file goes
+    result = invoke("video", "-p", project, "-q", ok=False)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "error:" in result.output and "shot_001" in result.output
+
+
+def test_ffmpeg_failures_are_short_and_hint_at_regen(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    clip = project / "clips" / "shot_002.mp4"
+    clip.write_bytes(clip.read_bytes()[:2000])  # damaged by hand
+    result = invoke("compose", "-p", project, "--transition", "fade", ok=False)
+    assert result.exit_code == 7
+    assert "film regen" in result.output and len(result.output.splitlines()) <= 8
