@@ -256,6 +256,8 @@ async def test_a_job_that_timed_out_is_collected_next_time_not_paid_again(tmp_pa
 
     Script.fail_after_submit = set()
     summary, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert sink.of("resumed")[0]["request_id"] == "job-image:shot_001-0"
+    assert summary.stages["images"].made == 1
     assert Script.submits == ["job-image:shot_001-0"]  # no second submit
     assert Script.resumed == ["job-image:shot_001-0"]
     entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
