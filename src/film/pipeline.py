@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from film.aio import gather_or_cancel
 from film.config import Settings
 from film.costs import Budget
 from film.errors import (
@@ -27,98 +27,17 @@ from film.errors import (
     Unavailable,
 )
 from film.events import EventSink, QuietSink
-from film.fsutil import atomic_output, canonical_hash
-from film.project import STAGES, Artifact, Manifest, Project
+from film.freshness import input_hash_of, is_current, placed_by_hand, resumable
+from film.fsutil import atomic_output
+from film.project import Artifact, Manifest, Project
 from film.providers.base import JobContext, MediaProvider, get_provider
 from film.providers.retry import RetryPolicy
+from film.runstate import ASPECT_SIZES, RunOptions, RunSummary, StageMetrics
 from film.schema import Shot, ShotList
 
-OnError = Literal["fallback", "skip", "fail"]
-ASPECT_SIZES: dict[str, tuple[int, int]] = {
-    "16:9": (1280, 720), "9:16": (720, 1280), "1:1": (1080, 1080),
-}
+__all__ = ["ASPECT_SIZES", "Engine", "RunOptions", "RunSummary", "StageMetrics",
+           "gather_or_cancel", "input_hash_of", "is_current"]
 KIND_OF_STAGE = {"images": "image", "video": "video", "speech": "speech"}
-
-
-@dataclass
-class RunOptions:
-    """Everything a run can be told; the CLI and the Python API both build one."""
-
-    image_provider: str = "offline"
-    video_provider: str = "offline"
-    tts_provider: str = "offline"
-    stages: tuple[str, ...] = STAGES
-    on_error: OnError = "fallback"
-    max_cost: float | None = None
-    resolution: tuple[int, int] | None = None
-    fps: int = 24
-    transition: str = "crossfade"
-    transition_duration: float = 0.5
-    music: Path | None = None
-    music_volume: float = 0.25
-    burn_subtitles: bool = False
-    force: frozenset[tuple[str, str]] = frozenset()
-    concurrency: int | None = None
-    retry: RetryPolicy | None = None
-    #: only these shots (film regen); None: every shot
-    only: frozenset[str] | None = None
-    #: choices the project should keep for later commands (providers, compose options)
-    remember: dict[str, Any] = field(default_factory=dict)
-    #: this command's scenario step (LLM metrics and cost), for the summary
-    scenario: dict[str, Any] | None = None
-
-
-@dataclass
-class StageMetrics:
-    planned: int = 0
-    made: int = 0
-    reused: int = 0
-    failed: int = 0
-    fallback: int = 0
-    calls: int = 0
-    seconds: float = 0.0  # busy time, summed over concurrent calls
-    wall: float = 0.0  # from the stage's first start to its last finish
-    cost_usd: float = 0.0
-    _first: float | None = None
-
-    def record(self, started: float, ended: float) -> None:
-        """Count one made artifact that ran from `started` to `ended` (monotonic clock)."""
-        self.made += 1
-        self.seconds += ended - started
-        self._first = started if self._first is None else min(self._first, started)
-        self.wall = max(self.wall, ended - self._first)
-
-
-@dataclass
-class RunSummary:
-    """What a run did: per-stage metrics, spend, fallbacks, the final file."""
-
-    stages: dict[str, StageMetrics] = field(default_factory=dict)
-    cost_usd: float = 0.0
-    total_cost_usd: float = 0.0
-    seconds: float = 0.0
-    final: Path | None = None
-    fallbacks: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    skipped: set[str] = field(default_factory=set)
-    shot_seconds: dict[str, float] = field(default_factory=dict)
-    llm: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "stages": {k: {f: round(x, 4) if isinstance(x, float) else x
-                           for f, x in vars(v).items() if not f.startswith("_")}
-                       for k, v in self.stages.items()},
-            "cost_usd": round(self.cost_usd, 6),
-            "total_cost_usd": round(self.total_cost_usd, 6),
-            "seconds": round(self.seconds, 3),
-            "final": str(self.final) if self.final else None,
-            "fallbacks": self.fallbacks,
-            "failures": self.failures,
-            "skipped": sorted(self.skipped),
-            "shot_seconds": {k: round(v, 3) for k, v in self.shot_seconds.items()},
-            "llm": self.llm,
-        }
 
 
 #: the provider method that makes each stage's artifact
@@ -223,14 +142,14 @@ class Engine:
         metrics = self.summary.stages[stage]
         entry = self.manifest.artifacts.get(rel)
         forced = (shot.shot_id, stage) in self.options.force
-        if not forced and _placed_by_hand(entry, input_hash, out):
+        if not forced and placed_by_hand(entry, input_hash, out):
             entry = self._adopt(stage, shot, out, input_hash)
         if not forced and is_current(entry, input_hash, out, provider):
             metrics.reused += 1
             self.sink.emit("artifact_done", stage=stage, shot_id=shot.shot_id, cached=True,
                            provider=entry.provider, path=rel, cost_usd=0.0)  # type: ignore[union-attr]
             return entry
-        resume_id = _resumable(entry, input_hash, provider) if not forced else None
+        resume_id = resumable(entry, input_hash, provider) if not forced else None
         if resume_id:
             self.sink.emit("resumed", stage=stage, shot_id=shot.shot_id, request_id=resume_id)
         try:
@@ -439,82 +358,3 @@ class Engine:
         self.manifest.metrics = self.summary.as_dict()
         self.save()
         self.sink.emit("run_finished", **self.summary.as_dict())
-
-
-def input_hash_of(stage: str, provider: MediaProvider, inputs: dict[str, Any]) -> str:
-    """The hash that decides whether an artifact is current: stage, provider, its inputs."""
-    return canonical_hash({"stage": stage, "provider": provider.fingerprint(), "inputs": inputs})
-
-
-def is_current(
-    entry: Artifact | None, input_hash: str, out: Path, provider: MediaProvider
-) -> bool:
-    """Made from the same inputs, the file is there as recorded, and not an offline stand-in
-    that a rerun should replace (a transient failure, or a paid job waiting to be collected)."""
-    if entry is None or entry.status != "done" or entry.input_hash != input_hash:
-        return False
-    if entry.fallback and provider.remote and (
-            entry.fallback_kind == "transient" or entry.pending_request_id):
-        return False
-    try:
-        stat = out.stat()
-    except OSError:
-        return False
-    return out.is_file() and stat.st_size > 0 and entry.size in (None, stat.st_size)
-
-
-def _placed_by_hand(entry: Artifact | None, input_hash: str, out: Path) -> bool:
-    """A file with no record, or a recorded one whose size changed while its inputs did not."""
-    try:
-        if not out.is_file() or out.stat().st_size == 0:
-            return False
-        size = out.stat().st_size
-    except OSError:
-        return False
-    if entry is None:
-        return True
-    return (entry.status == "done" and entry.input_hash == input_hash
-            and entry.size is not None and entry.size != size)
-
-
-def _resumable(entry: Artifact | None, input_hash: str, provider: MediaProvider) -> str | None:
-    """A remote job for these very inputs that was paid for but never collected."""
-    if entry is None or entry.input_hash != input_hash or not provider.remote:
-        return None
-    if entry.status == "submitted":
-        return entry.request_id
-    if entry.fallback and entry.fallback_for == provider.name:
-        return entry.pending_request_id
-    return None
-
-
-async def gather_or_cancel(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
-    """Run jobs concurrently; on the first error cancel the rest, wait for them, re-raise.
-
-    A BudgetExceeded does not cancel: calls under way finish and are kept. Cancelled jobs
-    leave their submitted remote ids in the manifest, so a rerun collects them.
-    """
-    tasks = [asyncio.ensure_future(job) for job in jobs]
-    if not tasks:
-        return []
-    try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except asyncio.CancelledError:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-    failed = [t for t in done if not t.cancelled() and t.exception() is not None]
-    if failed and all(isinstance(t.exception(), BudgetExceeded) for t in failed):
-        # The cap was reached: let calls already under way finish (they are paid for);
-        # the engine starts no new paid call, so the rest end quickly.
-        await asyncio.gather(*pending, return_exceptions=True)
-        raise failed[0].exception()  # type: ignore[misc]
-    if failed:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        errors = [t.exception() for t in failed]
-        budget = [e for e in errors if isinstance(e, BudgetExceeded)]
-        raise (budget or errors)[0]  # type: ignore[misc]
-    return [t.result() for t in tasks]
