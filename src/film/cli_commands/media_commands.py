@@ -167,6 +167,14 @@ def _scenario_into_project(request, model: str, project, stream: bool, no_cache:
     return metrics
 
 
+PROVIDER_HELP = {
+    "image_provider": "offline (storyboard panels) | fal[:flux-schnell|flux-dev] | "
+                      "replicate[:owner/model]",
+    "video_provider": "offline (camera moves) | fal[:minimax|kling] | replicate[:owner/model]",
+    "tts_provider": "offline (eSpeak NG) | openai[:tts-1|tts-1-hd|gpt-4o-mini-tts]",
+}
+
+
 def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: bool = False,
                    providers: tuple[str, ...] = (), compose: bool = False):  # type: ignore[no-untyped-def]
     """Build one single-stage command (images, video, speech, compose)."""
@@ -182,9 +190,10 @@ def _stage_command(name: str, stages: tuple[str, ...], doc: str, *, shots_arg: b
     if compose:
         command = compose_options(command)
     if providers:
-        command = click.option("--provider", default=None, metavar="NAME",
-                               help="Which provider (see `film --help`); default: offline, or "
-                               "the remote one whose key is set.")(command)
+        command = click.option(
+            "--provider", default=None, metavar="NAME",
+            help=f"{PROVIDER_HELP[providers[0]]}. Default: what the project used last, else "
+            "the remote one whose key is set, else offline.")(command)
     command = project_option()(command)
     if shots_arg:
         command = click.argument("shots", required=False,

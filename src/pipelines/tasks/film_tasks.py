@@ -19,7 +19,7 @@ from film.events import EventSink, QuietSink
 from film.pipeline import Engine, RunSummary
 from film.project import Project
 from film.providers.base import ScenarioRequest, ScenarioResult
-from film.runner import adopt_shots, build_options
+from film.runner import adopt_shots, build_options, preflight
 from film.stages.scenario import generate_scenario, read_description, write_shot_list
 
 
@@ -83,11 +83,13 @@ class FilmGenerationTask:
     async def run(self, shots_path: str | Path | None = None) -> RunSummary:
         """images → video → speech → compose; returns the run summary."""
         shot_list = adopt_shots(self.project, Path(shots_path) if shots_path else None)
-        options = build_options(self.settings, **self.options)
+        options = build_options(self.settings, self.project, **self.options)
+        preflight(options, self.settings)
         return await Engine(self.project, shot_list, options, self.settings, self.sink).run()
 
 
 async def generate_film(shots_path: str | Path, output_dir: str | Path,
                         **options: Any) -> RunSummary:
-    """Make final.mp4 in `output_dir` from a shots.json (offline unless providers are given)."""
+    """Make final.mp4 in `output_dir` from a shots.json. Providers default as on the command
+    line: what the project used, else the remote one whose key is set, else offline."""
     return await FilmGenerationTask(output_dir, **options).run(shots_path)
