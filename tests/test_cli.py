@@ -148,3 +148,17 @@ def test_invalid_shots_file_lists_the_problems(runner, tmp_path):
     result = runner.invoke(cli, ["images", str(shots), "-p", str(tmp_path / "p")])
     assert result.exit_code == 2
     assert "shots.0.shot_id" in result.output and "shots.0.duration" in result.output
+
+
+def test_python_m_entry_points_have_their_own_usage_and_clear_errors():
+    import subprocess
+    import sys
+
+    for module in ("pipelines.scenario_generation", "pipelines.film_generation"):
+        out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
+                             text=True, check=True).stdout
+        assert out.startswith(f"Usage: python -m {module} [OPTIONS]")
+    bad = subprocess.run([sys.executable, "-m", "pipelines.scenario_generation", "-d", " "],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "description is empty" in bad.stderr
+    assert "Traceback" not in bad.stderr

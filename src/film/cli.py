@@ -7,6 +7,7 @@ Heavy modules (pydantic models, httpx, Pillow, providers) are imported inside co
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -19,12 +20,13 @@ TRANSITIONS = ["crossfade", "fade", "cut"]
 STYLE_HINT = "noir, cyberpunk, documentary, fantasy, horror, romance, anime, vintage, ..."
 
 
-class FilmGroup(click.Group):
-    """A click group that reports FilmErrors as one clear message (traceback with --debug)."""
+class FilmErrorsMixin:
+    """Reports FilmErrors (and file-system errors) as one clear message and exit code; the
+    traceback only with --debug (or FILM_DEBUG=1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[misc]
         except KeyboardInterrupt:
             click.echo("\ninterrupted: everything finished so far is kept; run again to resume.",
                        err=True)
@@ -32,17 +34,24 @@ class FilmGroup(click.Group):
         except Exception as exc:
             from film.errors import FilmError
 
-            if ctx.meta.get("film.debug"):
+            debug = ctx.find_root().meta.get("film.debug") or os.environ.get("FILM_DEBUG")
+            if debug or not isinstance(exc, (FilmError, OSError)):
                 raise
             if isinstance(exc, OSError):  # a full disk, a folder where a file should be, ...
                 where = f": {exc.filename}" if exc.filename else ""
                 click.secho(f"error: {exc.strerror or exc}{where}", fg="red", err=True)
                 click.echo("hint: add --debug (film --debug ...) for the details.", err=True)
                 ctx.exit(1)
-            if not isinstance(exc, FilmError):
-                raise
             _report_error(exc)
             ctx.exit(exc.exit_code)
+
+
+class FilmGroup(FilmErrorsMixin, click.Group):
+    """The `film` group."""
+
+
+class FilmCommand(FilmErrorsMixin, click.Command):
+    """A command run on its own (the `python -m pipelines.X` entry points)."""
 
 
 def _report_error(exc: Any) -> None:

@@ -7,28 +7,38 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+import click
+
+from film.cli import FilmCommand
+from film.cli_commands.common import compose_options, provider_options, run_options
 
 
-def translate(argv: list[str]) -> list[str]:
-    """Map this entry point's options onto `film run` (accepts _ and - spellings)."""
-    out: list[str] = []
-    for arg in argv:
-        name, eq, value = arg.partition("=")
-        if name.startswith("--"):
-            name = "--" + name[2:].replace("_", "-")
-            name = {"--shots-json-path": "--shots", "--output-dir": "--project"}.get(name, name)
-        out.append(name + eq + value if eq else name)
-    if "--project" not in out and not any(a.startswith("--project=") for a in out) \
-            and "-p" not in out:
-        out += ["--project", "film_output"]
-    return out
+@click.command(cls=FilmCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--shots_json_path", "--shots-json-path", "shots", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The shot list (from `film scenario` or written by hand).")
+@click.option("--output-dir", "--output_dir", "output_dir", default="film_output",
+              show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The project folder: images/, clips/, audio/, final.mp4, manifest.json.")
+@provider_options
+@compose_options
+@run_options
+def film_generation(shots: Path, output_dir: Path, **kw):  # type: ignore[no-untyped-def]
+    """Make final.mp4 from a shots.json: images → video → speech → compose.
+
+    The same engine as `film run --shots SHOTS -p DIR`: finished work is reused, a killed
+    run resumes, remote failures fall back to the offline result.
+    """
+    from film.cli_commands.media_commands import _execute, _media_opts
+
+    _execute(output_dir, shots, ("images", "video", "speech", "compose"), _media_opts(kw))
 
 
 def main(argv: list[str] | None = None) -> None:
-    from film.cli import cli
-
-    args = translate(sys.argv[1:] if argv is None else argv)
-    cli.main(["run", *args], prog_name="python -m pipelines.film_generation")
+    film_generation.main(sys.argv[1:] if argv is None else argv,
+                         prog_name="python -m pipelines.film_generation")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,13 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    from film.cli import cli
+    from film.cli import FilmCommand
+    from film.cli_commands.scenario_commands import scenario_command
 
-    cli.main(["scenario", *(sys.argv[1:] if argv is None else argv)],
-             prog_name="python -m pipelines.scenario_generation")
+    command = FilmCommand(scenario_command.name, params=scenario_command.params,
+                          callback=scenario_command.callback, help=scenario_command.help)
+    command.main(sys.argv[1:] if argv is None else argv,
+                 prog_name="python -m pipelines.scenario_generation")
 
 
 if __name__ == "__main__":

@@ -106,18 +106,17 @@ def scenario_command(description, description_file, num_shots, model, style, moo
     if list_models:
         return _print_models(as_json)
     from film.costs import estimate_scenario_cost, resolve_model
-    from film.stages.scenario import read_description, write_shot_list
+    from film.stages.scenario import write_shot_list
 
-    model = pick_model(model)
-    resolved = resolve_model(model, settings().user_dir())
-    if estimate_only:
-        text = read_description(description, description_file)
-        estimate = {"model": resolved.label, "model_id": resolved.model_id,
-                    **estimate_scenario_cost(resolved, text, num_shots)}
-        return _print_estimate(estimate, as_json)
     started = time.monotonic()
     request = build_request(description, description_file, num_shots, style, mood,
                             aspect_ratio, shot_duration)
+    model = pick_model(model)
+    resolved = resolve_model(model, settings().user_dir())
+    if estimate_only:
+        estimate = {"model": resolved.label, "model_id": resolved.model_id,
+                    **estimate_scenario_cost(resolved, request.description, num_shots)}
+        return _print_estimate(estimate, as_json)
     result = make_shot_list(request, model, stream, no_cache)
     target = output or ((project_dir / "shots.json") if project_dir else Path("shots.json"))
     path = write_shot_list(result, target)

@@ -24,8 +24,9 @@ from typing import Any
 
 import httpx
 
-from film.errors import ContentRefused, ProviderError, Unavailable
-from film.providers.http import RetryPolicy, looks_like_refusal, send_with_retries
+from film.errors import ContentRefused, ProviderError
+from film.providers.http import looks_like_refusal, send_with_retries
+from film.providers.polling import PollingClient, Progress
 
 DEFAULT_QUEUE_URL = "https://queue.fal.run"
 _NAMESPACES = ("workflows", "comfy")
@@ -61,28 +62,21 @@ class FalHandle:
 
 
 @dataclass
-class FalQueue:
+class FalQueue(PollingClient):
     """Submit to fal's queue, wait for the request, fetch its result (all over `client`)."""
 
     client: httpx.AsyncClient
     key: str
-    provider: str = "fal"
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
     base_url: str = field(default_factory=queue_base_url)
-    poll_initial: float = 0.5
-    poll_max: float = 5.0
-    poll_growth: float = 1.5
-    timeout: float = 900.0
-    report: Callable[[str], None] = lambda _msg: None
-    on_retry: Callable[[int, float, str], None] | None = None
+    provider: str = field(default="fal", kw_only=True)
+
+    @property
+    def secret(self) -> str:
+        return self.key
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.key}", "Accept": "application/json"}
-
-    def _retried(self, attempt: int, delay: float, message: str) -> None:
-        if self.on_retry:
-            self.on_retry(attempt, delay, message.replace(self.key, "***"))
 
     def handle_for(self, app_id: str, request_id: str) -> FalHandle:
         """The handle of an earlier request (to resume it)."""
@@ -121,35 +115,26 @@ class FalQueue:
 
     async def wait(self, handle: FalHandle) -> dict[str, Any]:
         """Poll until COMPLETED (backing off from `poll_initial` to `poll_max`)."""
-        delay = self.poll_initial
-        waited = 0.0
-        last_note = ""
-        while True:
-            data = await self.status(handle)
+
+        def check(data: dict[str, Any]) -> Progress:
             state = str(data.get("status", "")).upper()
             if state == "COMPLETED":
                 if data.get("error"):
                     raise _completed_error(data, self.provider, handle.request_id)
-                return data
+                return None
             if state not in ("IN_QUEUE", "IN_PROGRESS"):
                 raise ProviderError(f"{self.provider}: unknown queue status {state!r}",
                                     provider=self.provider, body=json.dumps(data)[:2000],
                                     request_id=handle.request_id)
             note = (f"queued (position {data.get('queue_position')})"
                     if state == "IN_QUEUE" else _last_log(data) or "running")
-            if note != last_note:
-                self.report(f"{self.provider} {handle.request_id}: {note}")
-                last_note = note
-            if waited + delay > self.timeout:
-                raise Unavailable(
-                    f"{self.provider}: request {handle.request_id} still {state} after "
-                    f"{waited:.0f} s", provider=self.provider, request_id=handle.request_id,
-                    hint="Re-run later: the request id is saved, so the job is collected, "
-                    "not paid for again.",
-                )
-            await self.policy.sleep(delay)
-            waited += delay
-            delay = min(self.poll_max, delay * self.poll_growth)
+            return state, note
+
+        return await self.poll(
+            lambda: self.status(handle), check, noun="request", job_id=handle.request_id,
+            hint="Re-run later: the request id is saved, so the job is collected, "
+            "not paid for again.",
+        )
 
     async def result(self, handle: FalHandle) -> dict[str, Any]:
         """GET the finished request's output."""

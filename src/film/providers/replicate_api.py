@@ -25,8 +25,9 @@ from typing import Any
 
 import httpx
 
-from film.errors import ContentRefused, ProviderError, Unavailable
-from film.providers.http import RetryPolicy, looks_like_refusal, send_with_retries
+from film.errors import ContentRefused, ProviderError
+from film.providers.http import looks_like_refusal, send_with_retries
+from film.providers.polling import PollingClient, Progress
 
 TERMINAL = ("succeeded", "failed", "canceled")
 RUNNING = ("starting", "processing")
@@ -59,28 +60,21 @@ def output_urls(output: Any) -> list[str]:
 
 
 @dataclass
-class ReplicateAPI:
+class ReplicateAPI(PollingClient):
     """Create a prediction, wait for it, return the finished prediction."""
 
     client: httpx.AsyncClient
     token: str
     base_url: str = "https://api.replicate.com"
-    provider: str = "replicate"
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    poll_initial: float = 0.5
-    poll_max: float = 5.0
-    poll_growth: float = 1.5
-    timeout: float = 900.0
-    report: Callable[[str], None] = lambda _msg: None
-    on_retry: Callable[[int, float, str], None] | None = None
+    provider: str = field(default="replicate", kw_only=True)
+
+    @property
+    def secret(self) -> str:
+        return self.token
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-
-    def _retried(self, attempt: int, delay: float, message: str) -> None:
-        if self.on_retry:
-            self.on_retry(attempt, delay, message.replace(self.token, "***"))
 
     def _url(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"
@@ -121,34 +115,29 @@ class ReplicateAPI:
 
     async def wait(self, prediction: dict[str, Any]) -> dict[str, Any]:
         """Poll until the prediction ends; return it if it succeeded, raise otherwise."""
-        delay = self.poll_initial
-        waited = 0.0
-        last = ""
-        while True:
+        pid = str(prediction["id"])
+        replies = iter([prediction])
+
+        async def fetch() -> dict[str, Any]:
+            return next(replies, None) or await self.get(pid)
+
+        def check(prediction: dict[str, Any]) -> Progress:
             status = str(prediction.get("status", ""))
-            pid = str(prediction["id"])
             if status == "succeeded":
-                return prediction
+                return None
             if status in ("failed", "canceled"):
                 raise prediction_error(prediction, self.provider)
             if status not in RUNNING:
                 raise ProviderError(f"{self.provider}: unknown prediction status {status!r}",
                                     provider=self.provider, request_id=pid,
                                     body=json.dumps(prediction)[:2000])
-            if status != last:
-                self.report(f"{self.provider} {pid}: {status}")
-                last = status
-            if waited + delay > self.timeout:
-                raise Unavailable(
-                    f"{self.provider}: prediction {pid} still {status} after {waited:.0f} s",
-                    provider=self.provider, request_id=pid,
-                    hint="Re-run later: the prediction id is saved, so it is collected, "
-                    "not paid for again.",
-                )
-            await self.policy.sleep(delay)
-            waited += delay
-            delay = min(self.poll_max, delay * self.poll_growth)
-            prediction = await self.get(pid)
+            return status, status
+
+        return await self.poll(
+            fetch, check, noun="prediction", job_id=pid,
+            hint="Re-run later: the prediction id is saved, so it is collected, "
+            "not paid for again.",
+        )
 
     async def run(
         self,
