@@ -20,6 +20,8 @@ from film.providers.fal_queue import request_base
 from film.providers.image_providers import FalImageProvider
 from film.providers.video_providers import FalVideoProvider, image_data_uri, video_prompt
 
+from fakes import fixtures
+from fakes.fixtures import assert_no_secret, make_env
 from fakes.remote import (
     FakeServer,
     Recorder,
@@ -28,10 +30,11 @@ from fakes.remote import (
     image_request,
     json_reply,
     make_ctx,
-    make_mp4,
     make_settings,
     video_request,
 )
+
+mp4_bytes, still, out = fixtures.mp4_bytes, fixtures.still, fixtures.out  # shared fixtures
 
 KEY = "fal-key-1234:very-secret-5678"
 Q = "https://queue.fal.run"
@@ -47,29 +50,10 @@ def _no_env_override(monkeypatch):
     monkeypatch.delenv("FAL_QUEUE_URL", raising=False)
 
 
-@pytest.fixture(scope="module")
-def mp4_bytes(tmp_path_factory):
-    return make_mp4(tmp_path_factory.mktemp("clip") / "clip.mp4").read_bytes()
-
-
-@pytest.fixture
-def still(tmp_path):
-    path = tmp_path / "still.png"
-    path.write_bytes(image_bytes(size=(320, 180)))
-    return path
-
-
-@pytest.fixture
-def out(tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    return folder / ".shot_001.tmp.png"
-
-
 @pytest.fixture
 def env():
     """(recording sleep, call-order recorder, settings with a key)."""
-    return RecordingSleep(), Recorder(), make_settings(fal_key=KEY)
+    return make_env(fal_key=KEY)
 
 
 def sequence(rec, label, responses):
@@ -121,8 +105,7 @@ def happy_routes(router, rec=None, request_id="req-1"):
 
 
 def assert_secret_free(exc: BaseException) -> None:
-    for text in (str(exc), getattr(exc, "hint", "") or "", getattr(exc, "body", "") or ""):
-        assert KEY not in text
+    assert_no_secret(exc, KEY)
 
 
 async def make_image(env, out, resume_id=None, provider=None, request=None):

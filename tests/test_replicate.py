@@ -24,6 +24,8 @@ from film.providers.replicate_api import (
 from film.providers.retry import RetryPolicy
 from film.providers.video_providers import ReplicateVideoProvider
 
+from fakes import fixtures
+from fakes.fixtures import assert_no_secret, make_env
 from fakes.remote import (
     FakeServer,
     Recorder,
@@ -32,10 +34,11 @@ from fakes.remote import (
     image_request,
     json_reply,
     make_ctx,
-    make_mp4,
     make_settings,
     video_request,
 )
+
+mp4_bytes, still, out = fixtures.mp4_bytes, fixtures.still, fixtures.out  # shared fixtures
 
 TOKEN = "r8_SuperSecretToken0123456789"
 R = "https://api.replicate.com"
@@ -45,29 +48,10 @@ GET = f"{R}/v1/predictions"
 DELIVERY = "https://replicate.delivery/xezq/abc/out-0"
 
 
-@pytest.fixture(scope="module")
-def mp4_bytes(tmp_path_factory):
-    return make_mp4(tmp_path_factory.mktemp("clip") / "clip.mp4").read_bytes()
-
-
-@pytest.fixture
-def still(tmp_path):
-    path = tmp_path / "still.png"
-    path.write_bytes(image_bytes(size=(320, 180)))
-    return path
-
-
-@pytest.fixture
-def out(tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    return folder / ".shot_001.tmp.png"
-
-
 @pytest.fixture
 def env():
     """(recording sleep, call-order recorder, settings with a token)."""
-    return RecordingSleep(), Recorder(), make_settings(replicate_api_token=TOKEN)
+    return make_env(replicate_api_token=TOKEN)
 
 
 def prediction(pid="p1", status="starting", output=None, error=None, model=FLUX):
@@ -104,8 +88,7 @@ def happy_routes(router, rec=None, pid="p1", url=f"{DELIVERY}.png"):
 
 
 def assert_secret_free(exc: BaseException) -> None:
-    for text in (str(exc), getattr(exc, "hint", "") or "", getattr(exc, "body", "") or ""):
-        assert TOKEN not in text
+    assert_no_secret(exc, TOKEN)
 
 
 async def make_image(env, out, resume_id=None, model=FLUX, request=None):

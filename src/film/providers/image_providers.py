@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import difflib
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import httpx
 
@@ -138,6 +139,90 @@ def remote_url_for_meta(url: str) -> str:
     return url.split(",", 1)[0] + ",..." if url.startswith("data:") else url
 
 
+class RemoteProvider(Protocol):
+    """What `run_fal` / `run_replicate` read from a provider."""
+
+    name: str
+    model: str
+    settings: Settings
+    poll_timeout: float
+
+
+class RemoteJob(NamedTuple):
+    """A finished remote job: its id, the fal output or Replicate prediction, the file's URL
+    and the meta `fetch` returned."""
+
+    request_id: str
+    result: dict[str, Any]
+    url: str
+    meta: dict[str, Any]
+
+
+#: the job's input, or an async function making it (run inside the key-scrubbing block)
+Arguments = dict[str, Any] | Callable[[], Awaitable[dict[str, Any]]]
+#: `fetch(client, url, out, provider=..., policy=...)` → meta (fetch_image, fetch_video)
+Fetch = Callable[..., Awaitable[dict[str, Any]]]
+#: `submit(client, secret, policy, arguments)` → (request id, result, the URL to fetch)
+_Submit = Callable[[httpx.AsyncClient, str, RetryPolicy, dict[str, Any]],
+                   Awaitable[tuple[str, dict[str, Any], str]]]
+
+
+async def _run_remote(provider: RemoteProvider, ctx: JobContext, secret_name: str,
+                      arguments: Arguments, submit: _Submit, fetch: Fetch,
+                      out: Path) -> RemoteJob:
+    secret = provider.settings.require(secret_name)
+    policy = retry_policy(ctx)
+    try:
+        args = arguments if isinstance(arguments, dict) else await arguments()
+        async with client_for(ctx) as client:
+            request_id, result, url = await submit(client, secret, policy, args)
+            meta = await fetch(client, url, out, provider=provider.name, policy=policy)
+    except FilmError as exc:
+        scrub(exc, secret)
+        raise
+    return RemoteJob(request_id, result, url, meta)
+
+
+async def run_fal(provider: RemoteProvider, ctx: JobContext, app_id: str, arguments: Arguments,
+                  *, pick_url: Callable[[dict[str, Any], str], str], fetch: Fetch,
+                  out: Path) -> RemoteJob:
+    """Run (or resume) `app_id` on fal's queue, `fetch` the URL `pick_url(output, id)` names
+    into `out`; errors are scrubbed of the key."""
+
+    async def submit(client: httpx.AsyncClient, key: str, policy: RetryPolicy,
+                     args: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+        queue = FalQueue(client, key, provider=provider.name, policy=policy,
+                         base_url=queue_base_url(provider.settings),
+                         timeout=provider.poll_timeout, report=ctx.report, on_retry=ctx.on_retry)
+        request_id, output = await queue.run(app_id, args, resume_id=ctx.resume_id,
+                                             on_submitted=ctx.on_submitted)
+        return request_id, output, pick_url(output, request_id)
+
+    return await _run_remote(provider, ctx, "fal_key", arguments, submit, fetch, out)
+
+
+async def run_replicate(provider: RemoteProvider, ctx: JobContext, arguments: Arguments, *,
+                        kind: str, fetch: Fetch, out: Path) -> RemoteJob:
+    """Run (or resume) a prediction of `provider.model`, `fetch` its first output (a `kind`,
+    for the message if there is none) into `out`; errors are scrubbed of the token."""
+
+    async def submit(client: httpx.AsyncClient, token: str, policy: RetryPolicy,
+                     args: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+        api = ReplicateAPI(client, token, base_url=provider.settings.replicate_base_url,
+                           provider=provider.name, policy=policy, timeout=provider.poll_timeout,
+                           report=ctx.report, on_retry=ctx.on_retry)
+        prediction = await api.run(provider.model, args, resume_id=ctx.resume_id,
+                                   on_submitted=ctx.on_submitted)
+        urls = output_urls(prediction.get("output"))
+        if not urls:
+            raise ProviderError(f"{provider.name}: the prediction has no {kind} output",
+                                provider=provider.name, request_id=prediction["id"],
+                                body=str(prediction.get("output"))[:2000])
+        return prediction["id"], prediction, urls[0]
+
+    return await _run_remote(provider, ctx, "replicate_api_token", arguments, submit, fetch, out)
+
+
 # ---- fal ------------------------------------------------------------------------------------
 
 
@@ -177,27 +262,13 @@ class FalImageProvider(ImageProvider):
         return media_cost(self.name, width=request.width, height=request.height)
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
-        key = self.settings.require("fal_key")
-        policy = retry_policy(ctx)
-        try:
-            async with client_for(ctx) as client:
-                queue = FalQueue(client, key, provider=self.name, policy=policy,
-                                 base_url=queue_base_url(self.settings),
-                                 timeout=self.poll_timeout, report=ctx.report,
-                                 on_retry=ctx.on_retry)
-                request_id, output = await queue.run(
-                    self.app_id, self.arguments(request), resume_id=ctx.resume_id,
-                    on_submitted=ctx.on_submitted,
-                )
-                url = self._image_url(output, request_id)
-                meta = await fetch_image(client, url, out, provider=self.name, policy=policy,
-                                         width=request.width, height=request.height)
-        except FilmError as exc:
-            scrub(exc, key)
-            raise
-        meta.update(url=remote_url_for_meta(url), seed=output.get("seed", request.seed))
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=request_id,
-                           model=self.app_id, meta=meta)
+        job = await run_fal(self, ctx, self.app_id, self.arguments(request),
+                            pick_url=self._image_url, out=out,
+                            fetch=partial(fetch_image, width=request.width, height=request.height))
+        job.meta.update(url=remote_url_for_meta(job.url),
+                        seed=job.result.get("seed", request.seed))
+        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
+                           model=self.app_id, meta=job.meta)
 
     def _image_url(self, output: dict[str, Any], request_id: str) -> str:
         if any(output.get("has_nsfw_concepts") or []):
@@ -245,29 +316,10 @@ class ReplicateImageProvider(ImageProvider):
         return media_cost(self.name, width=request.width, height=request.height)
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
-        token = self.settings.require("replicate_api_token")
-        policy = retry_policy(ctx)
-        try:
-            async with client_for(ctx) as client:
-                api = ReplicateAPI(client, token, base_url=self.settings.replicate_base_url,
-                                   provider=self.name, policy=policy,
-                                   timeout=self.poll_timeout, report=ctx.report,
-                                   on_retry=ctx.on_retry)
-                prediction = await api.run(self.model, self.arguments(request),
-                                           resume_id=ctx.resume_id,
-                                           on_submitted=ctx.on_submitted)
-                urls = output_urls(prediction.get("output"))
-                if not urls:
-                    raise ProviderError(f"{self.name}: the prediction has no image output",
-                                        provider=self.name, request_id=prediction["id"],
-                                        body=str(prediction.get("output"))[:2000])
-                meta = await fetch_image(client, urls[0], out, provider=self.name,
-                                         policy=policy, width=request.width,
-                                         height=request.height)
-        except FilmError as exc:
-            scrub(exc, token)
-            raise
-        meta.update(url=remote_url_for_meta(urls[0]), seed=request.seed,
-                    version=prediction.get("version"))
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=prediction["id"],
-                           model=self.model, meta=meta)
+        job = await run_replicate(self, ctx, self.arguments(request), kind="image", out=out,
+                                  fetch=partial(fetch_image, width=request.width,
+                                                height=request.height))
+        job.meta.update(url=remote_url_for_meta(job.url), seed=request.seed,
+                        version=job.result.get("version"))
+        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
+                           model=self.model, meta=job.meta)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,21 +18,18 @@ import httpx
 
 from film.config import Settings
 from film.costs import media_cost
-from film.errors import FilmError, InputError, MediaError, ProviderError
+from film.errors import InputError, MediaError, ProviderError
 from film.media.ffmpeg import probe
 from film.providers.base import JobContext, MediaResult, VideoProvider, VideoRequest
-from film.providers.fal_queue import FalQueue, queue_base_url
 from film.providers.http import RetryPolicy, download
 from film.providers.image_providers import (
-    client_for,
     nearest_aspect,
     remote_url_for_meta,
     replicate_model,
     resolve_model,
-    retry_policy,
-    scrub,
+    run_fal,
+    run_replicate,
 )
-from film.providers.replicate_api import ReplicateAPI, output_urls
 from film.schema import Shot
 
 MAX_DATA_URI_IMAGE = 4_000_000
@@ -104,6 +102,17 @@ async def fetch_video(client: httpx.AsyncClient, url: str, out: Path, *, provide
         raise
 
 
+def with_still(arguments: Callable[[VideoRequest, str], dict[str, Any]],
+               request: VideoRequest) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """An async maker of the model's input: `arguments(request, the still as a data URI)`."""
+
+    async def make() -> dict[str, Any]:
+        image_uri = await asyncio.to_thread(image_data_uri, request.image_path)
+        return arguments(request, image_uri)
+
+    return make
+
+
 # ---- fal ------------------------------------------------------------------------------------
 
 
@@ -146,32 +155,19 @@ class FalVideoProvider(VideoProvider):
         return media_cost(self.name, seconds=self.clip_seconds(request))
 
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
-        key = self.settings.require("fal_key")
-        policy = retry_policy(ctx)
-        try:
-            image_uri = await asyncio.to_thread(image_data_uri, request.image_path)
-            async with client_for(ctx) as client:
-                queue = FalQueue(client, key, provider=self.name, policy=policy,
-                                 base_url=queue_base_url(self.settings),
-                                 timeout=self.poll_timeout, report=ctx.report,
-                                 on_retry=ctx.on_retry)
-                request_id, output = await queue.run(
-                    self.app_id, self.arguments(request, image_uri),
-                    resume_id=ctx.resume_id, on_submitted=ctx.on_submitted,
-                )
-                video = output.get("video")
-                url = video.get("url") if isinstance(video, dict) else None
-                if not url:
-                    raise ProviderError(f"{self.name}: the result has no video",
-                                        provider=self.name, request_id=request_id,
-                                        body=str(output)[:2000])
-                meta = await fetch_video(client, url, out, provider=self.name, policy=policy)
-        except FilmError as exc:
-            scrub(exc, key)
-            raise
-        meta["url"] = remote_url_for_meta(url)
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=request_id,
-                           model=self.app_id, meta=meta)
+        job = await run_fal(self, ctx, self.app_id, with_still(self.arguments, request),
+                            pick_url=self._video_url, fetch=fetch_video, out=out)
+        job.meta["url"] = remote_url_for_meta(job.url)
+        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
+                           model=self.app_id, meta=job.meta)
+
+    def _video_url(self, output: dict[str, Any], request_id: str) -> str:
+        video = output.get("video")
+        url = video.get("url") if isinstance(video, dict) else None
+        if not url:
+            raise ProviderError(f"{self.name}: the result has no video", provider=self.name,
+                                request_id=request_id, body=str(output)[:2000])
+        return url
 
 
 # ---- Replicate ------------------------------------------------------------------------------
@@ -203,28 +199,8 @@ class ReplicateVideoProvider(VideoProvider):
         return media_cost(self.name, seconds=request.duration)
 
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
-        token = self.settings.require("replicate_api_token")
-        policy = retry_policy(ctx)
-        try:
-            image_uri = await asyncio.to_thread(image_data_uri, request.image_path)
-            async with client_for(ctx) as client:
-                api = ReplicateAPI(client, token, base_url=self.settings.replicate_base_url,
-                                   provider=self.name, policy=policy,
-                                   timeout=self.poll_timeout, report=ctx.report,
-                                   on_retry=ctx.on_retry)
-                prediction = await api.run(self.model, self.arguments(request, image_uri),
-                                           resume_id=ctx.resume_id,
-                                           on_submitted=ctx.on_submitted)
-                urls = output_urls(prediction.get("output"))
-                if not urls:
-                    raise ProviderError(f"{self.name}: the prediction has no video output",
-                                        provider=self.name, request_id=prediction["id"],
-                                        body=str(prediction.get("output"))[:2000])
-                meta = await fetch_video(client, urls[0], out, provider=self.name,
-                                         policy=policy)
-        except FilmError as exc:
-            scrub(exc, token)
-            raise
-        meta.update(url=remote_url_for_meta(urls[0]), version=prediction.get("version"))
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=prediction["id"],
-                           model=self.model, meta=meta)
+        job = await run_replicate(self, ctx, with_still(self.arguments, request), kind="video",
+                                  fetch=fetch_video, out=out)
+        job.meta.update(url=remote_url_for_meta(job.url), version=job.result.get("version"))
+        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
+                           model=self.model, meta=job.meta)
