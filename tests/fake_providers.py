@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
 
-from film.errors import ContentRefused, Unavailable
+from film.errors import ContentRefused, ProviderError, Unavailable
 from film.providers.base import (
     ImageProvider,
     JobContext,
@@ -28,6 +28,7 @@ class Script:
     resumed: ClassVar[list[str]] = []
     fail: ClassVar[set[str]] = set()
     fail_after_submit: ClassVar[set[str]] = set()
+    unauthorized: ClassVar[set[str]] = set()
     refuse: ClassVar[set[str]] = set()
     cost: ClassVar[float] = 0.0
     delay: ClassVar[dict[str, float]] = {}
@@ -39,6 +40,7 @@ class Script:
         cls.calls = Counter()
         cls.submits, cls.resumed = [], []
         cls.fail, cls.refuse, cls.fail_after_submit = set(), set(), set()
+        cls.unauthorized = set()
         cls.cost, cls.delay, cls.gate, cls.on_submit_check = 0.0, {}, None, None
 
 
@@ -55,6 +57,8 @@ async def _job(kind: str, shot_id: str, ctx: JobContext) -> str:
     Script.calls[key] += 1
     if shot_id in Script.refuse:
         raise ContentRefused(f"fake {kind}: refused", provider=f"fake-{kind}", status=400)
+    if shot_id in Script.unauthorized:
+        raise ProviderError(f"fake {kind} answered 401", provider=f"fake-{kind}", status=401)
     if shot_id in Script.fail:
         raise Unavailable(f"fake {kind}: 500 after retries", provider=f"fake-{kind}", status=500)
     if ctx.resume_id:

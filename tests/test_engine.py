@@ -336,3 +336,83 @@ async def test_only_runs_the_named_shots(tmp_path, settings):
     await run(tmp_path, settings, make_shots(3), stages=("images",),
               only=frozenset({"shot_002"}))
     assert dict(Script.calls) == {"image:shot_002": 1}
+
+
+async def test_a_pending_job_survives_two_failed_runs(tmp_path, settings):
+    Script.fail_after_submit = {"shot_001"}
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, stages=("images",))
+    await run(tmp_path, settings, shots, stages=("images",))  # resumes it, fails again
+    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
+    assert entry.pending_request_id == "job-image:shot_001-0"
+    Script.fail_after_submit = set()
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.submits == ["job-image:shot_001-0"]
+
+
+async def test_a_job_for_old_inputs_is_not_collected_for_new_ones(tmp_path, settings):
+    Script.fail_after_submit = {"shot_001"}
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, stages=("images",))
+    shots.shots[0].enhanced_prompt = "a new prompt"
+    Script.resumed.clear()
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.resumed == [] and len(Script.submits) == 2
+
+
+async def test_collecting_a_job_counts_against_the_cap(tmp_path, settings):
+    Script.cost = 0.5
+    Script.fail_after_submit = {"shot_001"}
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, stages=("images",))
+    Script.fail_after_submit = set()
+    with pytest.raises(BudgetExceeded):
+        await run(tmp_path, settings, shots, stages=("images",), max_cost=0.1)
+    assert Script.resumed == []
+
+
+async def test_a_401_stand_in_is_retried_once_the_key_is_fixed(tmp_path, settings):
+    Script.unauthorized = {"shot_001"}
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, stages=("images",))
+    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
+    assert entry.fallback and entry.fallback_kind == "error"
+    Script.unauthorized = set()
+    Script.calls.clear()
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls["image:shot_001"] == 1
+
+
+async def test_a_file_placed_by_hand_is_kept_when_the_shot_changes(tmp_path, settings):
+    from fake_providers import png_bytes
+
+    shots = make_shots(1)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "shot_001.png").write_bytes(png_bytes(5))
+    await run(tmp_path, settings, shots, stages=("images",))
+    shots.shots[0].enhanced_prompt = "something else"
+    await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls["image:shot_001"] == 0
+    await run(tmp_path, settings, shots, stages=("images",),
+              force=frozenset({("shot_001", "images")}))
+    assert Script.calls["image:shot_001"] == 1
+
+
+async def test_two_runs_of_one_process_on_one_project(tmp_path, settings):
+    import asyncio
+
+    Script.delay = {"image": 0.2}
+    first = asyncio.ensure_future(run(tmp_path, settings, make_shots(2), stages=("images",)))
+    await asyncio.sleep(0.05)
+    with pytest.raises(ProjectLocked):
+        await run(tmp_path, settings, make_shots(2), stages=("images",))
+    await first
+
+
+async def test_a_failed_run_does_not_change_what_the_project_remembers(tmp_path, settings):
+    Script.cost = 1.0
+    await run(tmp_path, settings, make_shots(1), stages=("images",), image_provider="offline")
+    with pytest.raises(BudgetExceeded):
+        await run(tmp_path, settings, make_shots(1), stages=("images",), max_cost=0.5)
+    options = Project.at(tmp_path).load_manifest().settings["options"]
+    assert options["image_provider"] == "offline"

@@ -132,3 +132,112 @@ def test_ffmpeg_failures_are_short_and_hint_at_regen(tmp_path, shots_file):
     result = invoke("compose", "-p", project, "--transition", "fade", ok=False)
     assert result.exit_code == 7
     assert "film regen" in result.output and len(result.output.splitlines()) <= 8
+
+
+def test_status_and_estimate_judge_against_what_the_next_run_uses(tmp_path, shots_file,
+                                                                  monkeypatch):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    monkeypatch.setenv("FAL_KEY", "k")  # a key set later does not switch a finished project
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert {r["images"] for r in status["shots"]} == {"done"} and status["final"] == "done"
+    data = json.loads(invoke("estimate", "-p", project, "--image-provider", "fal",
+                             "--json").stdout)
+    images = next(r for r in data["stages"] if r["stage"] == "images")
+    assert images["items"] == 2 and images["cost_usd"] > 0
+
+    edited = json.loads((project / "shots.json").read_text())
+    edited["title"] = "A new title"  # drawn on every storyboard panel
+    (project / "shots.json").write_text(json.dumps(edited))
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert [r["images"] for r in status["shots"]] == ["stale", "stale"]
+    assert [r["video"] for r in status["shots"]] == ["stale", "stale"]
+    assert status["final"] == "stale"
+
+
+def test_music_is_remembered_by_absolute_path_and_can_be_dropped(tmp_path, shots_file,
+                                                                  monkeypatch):
+    from film.media.ffmpeg import run_ffmpeg_sync
+
+    project = tmp_path / "p"
+    run_ffmpeg_sync(["-f", "lavfi", "-i", "sine=frequency=220:duration=3",
+                     str(tmp_path / "music.wav")])
+    monkeypatch.chdir(tmp_path)
+    invoke("run", "--shots", shots_file, "-p", "p", "--resolution", "320x180", "--music",
+           "music.wav", "-q")
+    remembered = json.loads((project / "manifest.json").read_text())["settings"]["options"]
+    assert remembered["music"] == str(tmp_path / "music.wav")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["final"] == "done"
+    invoke("compose", "-p", project, "--no-music", "-q")
+    remembered = json.loads((project / "manifest.json").read_text())["settings"]["options"]
+    assert remembered["music"] is None
+
+
+def test_regen_overrides_are_for_that_shot_only(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180",
+           "--transition", "fade", "-q")
+    invoke("regen", "-p", project, "--shot", "shot_001", "--transition", "cut", "-q")
+    remembered = json.loads((project / "manifest.json").read_text())["settings"]["options"]
+    assert remembered["transition"] == "fade"
+
+
+def test_after_a_skip_run_the_film_is_still_composed_and_regen_works(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    manifest = json.loads((project / "manifest.json").read_text())
+    manifest["artifacts"]["clips/shot_002.mp4"]["status"] = "failed"  # as a skip run leaves it
+    (project / "manifest.json").write_text(json.dumps(manifest))
+    (project / "clips" / "shot_002.mp4").unlink()
+    result = invoke("compose", "-p", project, "--json")
+    assert "shot_002 is left out" in result.stdout
+    invoke("regen", "-p", project, "--shot", "shot_002", "--stage", "video", "-q")
+    assert (project / "clips" / "shot_002.mp4").exists()
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["final"] == "done"
+
+
+def test_a_different_description_does_not_silently_reuse_a_hand_made_shot_list(tmp_path,
+                                                                             shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    result = invoke("run", "A fox crosses a frozen lake.", "-p", project, "--json", ok=False)
+    assert result.exit_code == 2 and "--new-shots" in result.output
+    result = invoke("scenario", "-d", "A fox crosses a frozen lake.", "-p", project, ok=False)
+    assert result.exit_code == 2 and "--overwrite" in result.output
+    invoke("scenario", "-d", "A fox crosses a frozen lake.", "-p", project, "--overwrite")
+    assert "fox" in (project / "shots.json").read_text()
+
+
+def test_estimate_does_not_charge_for_a_job_the_next_run_collects(tmp_path, shots_file,
+                                                                  monkeypatch):
+    project = tmp_path / "p"
+    invoke("images", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    manifest = json.loads((project / "manifest.json").read_text())
+    entry = manifest["artifacts"]["images/shot_001.png"]
+    manifest["settings"]["options"]["image_provider"] = "fal:flux-schnell"
+    from film.config import get_settings
+    from film.freshness import input_hash_of
+    from film.pipeline import Engine, RunOptions
+    from film.project import Project
+    from film.stages.images import plan_image
+
+    monkeypatch.setenv("FAL_KEY", "k")
+    get_settings.cache_clear()
+    shot_list = make_shots(2, lines={0: "Up we go."})
+    engine = Engine(Project.at(project), shot_list, RunOptions(image_provider="fal"),
+                    get_settings())
+    provider = engine.provider("images")
+    _req, inputs = plan_image(engine, shot_list.shots[0], provider)
+    entry.update(status="submitted", request_id="paid-1", provider="fal:flux-schnell",
+                 input_hash=input_hash_of("images", provider, inputs))
+    (project / "images" / "shot_001.png").unlink()
+    (project / "manifest.json").write_text(json.dumps(manifest))
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["shots"][0]["images"] == "pending"
+    data = json.loads(invoke("estimate", "-p", project, "--json").stdout)
+    images = next(r for r in data["stages"] if r["stage"] == "images")
+    assert images["items"] == 1 and images["cost_usd"] == pytest.approx(0.003)  # shot 2 only

@@ -90,8 +90,8 @@ def _work_left(project: Project | None, shot_list: ShotList, settings: Settings,
     """Shot ids per stage that a run would still make (None: everything, a new project)."""
     if project is None or not project.manifest_path.exists():
         return None
-    from film.status import project_status
+    from film.status import TO_MAKE, project_status
 
-    rows = project_status(project, shot_list, settings)["shots"]
-    return {stage: {r["shot_id"] for r in rows if r[stage] not in ("done", "manual", "-")}
+    rows = project_status(project, shot_list, settings, options)["shots"]
+    return {stage: {r["shot_id"] for r in rows if r[stage] in TO_MAKE}
             for stage, _kind in KINDS}

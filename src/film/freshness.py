@@ -18,13 +18,23 @@ def input_hash_of(stage: str, provider: MediaProvider, inputs: dict[str, Any]) -
 def is_current(
     entry: Artifact | None, input_hash: str, out: Path, provider: MediaProvider
 ) -> bool:
-    """Made from the same inputs, the file is there as recorded, and not an offline stand-in
-    that a rerun should replace (a transient failure, or a paid job waiting to be collected)."""
-    if entry is None or entry.status != "done" or entry.input_hash != input_hash:
+    """Whether a run can keep `out` as it is.
+
+    Yes for a file placed by hand (kept until `film regen`), and for one made from the same
+    inputs that is there as recorded, unless it is an offline stand-in that the next run
+    replaces: every stand-in except one for a prompt the provider refused, and any with a
+    paid job waiting to be collected."""
+    if entry is None or entry.status != "done" or not _file_ok(out, entry):
         return False
-    if entry.fallback and provider.remote and (
-            entry.fallback_kind == "transient" or entry.pending_request_id):
+    if entry.provider == "manual":
+        return True
+    if entry.input_hash != input_hash:
         return False
+    return not (entry.fallback and provider.remote and (
+        entry.fallback_kind != "refused" or entry.pending_request_id))
+
+
+def _file_ok(out: Path, entry: Artifact) -> bool:
     try:
         stat = out.stat()
     except OSError:

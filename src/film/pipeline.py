@@ -93,7 +93,6 @@ class Engine:
         #: every role that ever spoke in this project, in order of first appearance: voices
         #: are cast from it, so a new character never changes the others' voices
         self.roles: list[str] = roles
-        self.manifest.settings.setdefault("options", {}).update(self.options.remember)
 
     # ---- providers and limits -------------------------------------------------------------
 
@@ -156,7 +155,8 @@ class Engine:
             return await self._attempt(stage, shot, provider, request, out, input_hash,
                                        resume_id)
         except (ProviderError, MediaError) as exc:
-            return await self._recover(stage, shot, provider, request, out, input_hash, exc)
+            return await self._recover(stage, shot, provider, request, out, input_hash, exc,
+                                       resume_id)
 
     def _adopt(self, stage: str, shot: Shot, out: Path, input_hash: str) -> Artifact:
         """Keep a file put there by hand (or made by a run killed before it could record it)
@@ -176,7 +176,9 @@ class Engine:
         input_hash: str, resume_id: str | None, fallback: dict[str, Any] | None = None,
     ) -> Artifact:
         rel = self.project.rel(out)
-        estimate = 0.0 if (resume_id or not provider.remote) else provider.estimate_cost(request)
+        # A resumed job is reserved too: it was never booked, and if the remote lost it the
+        # provider submits (and pays for) a new one.
+        estimate = provider.estimate_cost(request) if provider.remote else 0.0
         metrics = self.summary.stages[stage]
         reservation = 0.0
 
@@ -254,7 +256,7 @@ class Engine:
 
     async def _recover(
         self, stage: str, shot: Shot, provider: MediaProvider, request: Any, out: Path,
-        input_hash: str, exc: FilmError,
+        input_hash: str, exc: FilmError, resume_id: str | None = None,
     ) -> Artifact | None:
         """After a failed call: fall back to the offline provider, skip the shot, or fail."""
         metrics = self.summary.stages[stage]
@@ -267,28 +269,41 @@ class Engine:
                            provider=provider.name, error=reason, refused=refused)
             metrics.fallback += 1
             self.summary.fallbacks.append(f"{stage} {shot.shot_id}: {reason}")
-            pending = self.manifest.artifacts.get(rel)
             kind = ("transient" if isinstance(exc, (Unavailable, RateLimited))
                     else "refused" if refused else "error")
             return await self._attempt(stage, shot, offline, request, out, input_hash, None, {
                 "fallback": True, "fallback_for": provider.name, "fallback_kind": kind,
-                "error": reason, "pending_request_id": pending.request_id
-                if pending is not None and pending.status == "submitted" else None,
+                "error": reason, "pending_request_id": self._pending_job(rel, input_hash,
+                                                                         resume_id, exc),
             })
         if self.options.on_error == "skip":
             metrics.failed += 1
             self.summary.failures.append(f"{stage} {shot.shot_id}: {reason}")
             self.summary.skipped.add(shot.shot_id)
-            previous = self.manifest.artifacts.get(rel)
-            if previous is None or previous.status != "submitted":
+            pending = self._pending_job(rel, input_hash, resume_id, exc)
+            if pending is None:
                 self.manifest.artifacts[rel] = Artifact(
                     stage=stage, path=rel, shot_id=shot.shot_id, status="failed",
                     input_hash=input_hash, provider=provider.name, model=provider.model,
                     error=reason)
-                self.save()
+            else:  # a paid job is still out there: keep it collectable
+                self.manifest.artifacts[rel] = Artifact(
+                    stage=stage, path=rel, shot_id=shot.shot_id, status="submitted",
+                    input_hash=input_hash, provider=provider.name, model=provider.model,
+                    request_id=pending, error=reason)
+            self.save()
             self.sink.emit("artifact_failed", stage=stage, shot_id=shot.shot_id, error=reason)
             return None
         raise exc
+
+    def _pending_job(self, rel: str, input_hash: str, resume_id: str | None,
+                     exc: FilmError) -> str | None:
+        """A paid, uncollected job for these very inputs that a failed attempt leaves behind:
+        the one it submitted, or, after a passing failure, the one it was collecting."""
+        entry = self.manifest.artifacts.get(rel)
+        if entry is not None and entry.status == "submitted" and entry.input_hash == input_hash:
+            return entry.request_id
+        return resume_id if isinstance(exc, (Unavailable, RateLimited)) else None
 
     # ---- scheduling -----------------------------------------------------------------------
 
@@ -334,9 +349,27 @@ class Engine:
                     await gather_or_cancel(jobs)
                     if "compose" in stages:
                         self.summary.final = await compose_project(self)
+                    self._remember()
                 finally:
                     self._finish(started)
         return self.summary
+
+    def _remember(self) -> None:
+        """After a successful run, keep its providers (and compose options, if it composed)
+        for later commands on the project; `film regen`'s one-shot overrides are not kept."""
+        if self.options.only is not None:
+            return
+        o = self.options
+        chosen: dict[str, Any] = {}
+        for stage, key in (("images", "image_provider"), ("video", "video_provider"),
+                           ("speech", "tts_provider")):
+            if stage in o.stages:
+                chosen[key] = getattr(o, key)
+        if "compose" in o.stages:
+            chosen.update(transition=o.transition, transition_duration=o.transition_duration,
+                          music=str(o.music) if o.music else None,
+                          music_volume=o.music_volume, burn_subtitles=o.burn_subtitles)
+        self.manifest.settings.setdefault("options", {}).update(chosen)
 
     def _http_client(self) -> Any:
         """The run's one AsyncClient, or none when every provider of the run is offline."""

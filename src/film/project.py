@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import os
 import re
@@ -155,13 +156,11 @@ class Project:
         takes over and removes the temporary files the killed run left.
         """
         key = str(self.root.resolve())
-        if key in _HELD:
-            _HELD[key] += 1
-            try:
-                yield
-            finally:
-                _HELD[key] -= 1
+        if key in _MINE.get():  # this task (or the one that started it) holds it
+            yield
             return
+        if key in _HELD:  # another task or thread of this process holds it
+            raise ProjectLocked(f"another film run in this process is working on {self.root}")
         self.ensure()
         lock_path = self.work_dir / "lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -175,11 +174,13 @@ class Project:
             os.ftruncate(fd, 0)
             os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
             self._remove_stale_temp_files()
-            _HELD[key] = 1
+            _HELD.add(key)
+            token = _MINE.set(_MINE.get() | {key})
             try:
                 yield
             finally:
-                del _HELD[key]
+                _MINE.reset(token)
+                _HELD.discard(key)
         finally:
             os.close(fd)
 
@@ -206,7 +207,10 @@ class Project:
                         path.unlink()
 
 
-_HELD: dict[str, int] = {}
+#: projects whose lock this process holds, and those the current task may re-enter
+_HELD: set[str] = set()
+_MINE: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "film_project_locks", default=frozenset())
 
 
 def _pid_alive(pid: int) -> bool:

@@ -59,16 +59,18 @@ REMEMBERED = ("image_provider", "video_provider", "tts_provider", "transition",
 
 
 def build_options(settings: Settings, project: Project | None = None, **given: Any) -> RunOptions:
-    """RunOptions from CLI/API values (None: not given) over what the project remembers over
-    the settings' defaults."""
+    """RunOptions from CLI/API values (None: not given) over what the project remembers
+    (see Engine._remember) over the settings' defaults."""
+    no_music = bool(given.pop("no_music", False))
     chosen = {k: v for k, v in given.items() if v is not None}
     remembered: dict[str, Any] = {}
     if project is not None and project.manifest_path.exists():
         remembered = project.load_manifest().settings.get("options", {})
-    remember = {k: str(v) if k == "music" else v for k, v in chosen.items() if k in REMEMBERED}
     for key in REMEMBERED:
         if key not in chosen and remembered.get(key) is not None:
             chosen[key] = Path(remembered[key]) if key == "music" else remembered[key]
+    if no_music:
+        chosen.pop("music", None)
     chosen.setdefault("image_provider", default_provider("image", settings))
     chosen.setdefault("video_provider", default_provider("video", settings))
     chosen.setdefault("tts_provider", default_provider("speech", settings))
@@ -77,9 +79,13 @@ def build_options(settings: Settings, project: Project | None = None, **given: A
         chosen.setdefault("max_cost", settings.film_max_cost)
     if chosen["on_error"] not in ("fallback", "skip", "fail"):
         raise InputError(f"FILM_ON_ERROR must be fallback, skip or fail, not {chosen['on_error']}")
-    if chosen.get("music") is not None and not Path(chosen["music"]).is_file():
-        raise InputError(f"music file not found: {chosen['music']}")
-    return RunOptions(**chosen, remember=remember)
+    if chosen.get("music") is not None:
+        music = Path(chosen["music"]).expanduser()
+        if not music.is_file():
+            raise InputError(f"music file not found: {music}",
+                             hint="Give another with --music, or --no-music.")
+        chosen["music"] = music.resolve()
+    return RunOptions(**chosen)
 
 
 def preflight(options: RunOptions, settings: Settings) -> None:

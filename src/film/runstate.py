@@ -37,8 +37,6 @@ class RunOptions:
     retry: RetryPolicy | None = None
     #: only these shots (film regen); None: every shot
     only: frozenset[str] | None = None
-    #: choices the project should keep for later commands (providers, compose options)
-    remember: dict[str, Any] = field(default_factory=dict)
     #: this command's scenario step (LLM metrics and cost), for the summary
     scenario: dict[str, Any] | None = None
 

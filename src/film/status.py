@@ -7,24 +7,30 @@ from typing import Any
 from film.config import Settings
 from film.errors import FilmError
 from film.pipeline import Engine, input_hash_of
-from film.project import Artifact, Project
+from film.project import Project
 from film.schema import Shot, ShotList
 
 SHOT_STAGES = ("images", "video", "speech")
-STATES = ("done", "fallback", "stale", "missing", "failed", "running", "pending", "manual", "-")
+#: states a run changes: it makes these again (or, for pending/running, collects them)
+TO_MAKE = frozenset({"stale", "missing", "failed", "retry"})
+CHANGING = TO_MAKE | {"pending", "running"}
 
 
-def project_status(project: Project, shot_list: ShotList, settings: Settings) -> dict[str, Any]:
-    """Rows {shot_id, images, video, speech} and the state of final.mp4.
+def project_status(project: Project, shot_list: ShotList, settings: Settings,
+                   options: Any = None) -> dict[str, Any]:
+    """Rows {shot_id, images, video, speech} and the state of final.mp4, judged against the
+    providers and options the next `film run -p DIR` would use.
 
-    done: made from the current inputs; fallback: an offline stand-in for a failed remote
-    call; manual: a file placed by hand; stale: its inputs changed since; missing: never made;
-    failed: the last attempt failed; running: a remote job under way in a run going on now;
-    pending: a remote job paid for by a run that stopped, collected by the next run.
+    done: current; fallback: an offline stand-in kept (the provider refused the prompt);
+    retry: an offline stand-in the next run replaces with the remote result; manual: a file
+    placed by hand (kept); stale: inputs or provider changed, or what it is made from will
+    change; missing; failed: the last attempt failed; running: a remote job under way in a
+    run going on now; pending: a paid remote job that the next run collects.
     """
     from film.runner import build_options
 
-    engine = Engine(project, shot_list, build_options(settings, project), settings)
+    options = options or build_options(settings, project)
+    engine = Engine(project, shot_list, options, settings)
     running = project.is_locked()
     rows = []
     for shot in shot_list.shots:
@@ -34,14 +40,21 @@ def project_status(project: Project, shot_list: ShotList, settings: Settings) ->
                 row[stage] = "-"
                 continue
             row[stage] = _state(engine, stage, shot, running)
+        if row["images"] in CHANGING and row["video"] in ("done", "fallback"):
+            row["video"] = "stale"  # its still will change, so will the clip
         rows.append(row)
+    changing = any(row[stage] in CHANGING for row in rows for stage in ("video", "speech"))
     return {
-        "project": str(project.root), "shots": rows, "final": _final_state(engine),
+        "project": str(project.root), "shots": rows,
+        "final": "stale" if changing and _final_state(engine) != "missing"
+        else _final_state(engine),
         "total_cost_usd": engine.manifest.total_cost, "metrics": engine.manifest.metrics,
     }
 
 
 def _state(engine: Engine, stage: str, shot: Shot, running: bool) -> str:
+    from film.freshness import is_current, resumable
+
     project = engine.project
     out = project.artifact_path(stage, shot.shot_id)
     entry = engine.manifest.artifacts.get(project.rel(out))
@@ -55,23 +68,29 @@ def _state(engine: Engine, stage: str, shot: Shot, running: bool) -> str:
         return "missing"
     if entry.provider == "manual":
         return "manual"
-    return ("fallback" if entry.fallback else "done") if _current(engine, stage, shot, entry) \
-        else "stale"
+    provider = engine.provider(stage)  # the one the next run uses
+    current = _current_hash(engine, stage, shot, provider)
+    if current is None:
+        return "stale"
+    if is_current(entry, current, out, provider):
+        return "fallback" if entry.fallback else "done"
+    if resumable(entry, current, provider):
+        return "pending"
+    return "retry" if entry.fallback and entry.input_hash == current else "stale"
 
 
-def _current(engine: Engine, stage: str, shot: Shot, entry: Artifact) -> bool:
-    """Whether the entry's inputs are the ones the shot list asks for now."""
+def _current_hash(engine: Engine, stage: str, shot: Shot, provider: Any) -> str | None:
+    """The input hash a run would compute for this artifact now (None: cannot plan it)."""
     from film.stages.images import plan_image
     from film.stages.speech import plan_speech
     from film.stages.video import plan_clip
 
     planners = {"images": plan_image, "video": plan_clip, "speech": plan_speech}
     try:
-        provider = engine.provider(stage, entry.fallback_for or entry.provider)
         _request, inputs = planners[stage](engine, shot, provider)
     except FilmError:
-        return False
-    return input_hash_of(stage, provider, inputs) == entry.input_hash
+        return None
+    return input_hash_of(stage, provider, inputs)
 
 
 def _final_state(engine: Engine) -> str:

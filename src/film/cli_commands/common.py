@@ -25,7 +25,10 @@ def compose_options(func: Any) -> Any:
         click.option("--transition-duration", type=click.FloatRange(0.0, 3.0), default=None,
                      help="Seconds of each crossfade/fade [default: 0.5]."),
         click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Background music (looped/trimmed, ducked under speech)."),
+                     help="Background music (looped/trimmed, ducked under speech); the "
+                     "project keeps using it."),
+        click.option("--no-music", is_flag=True, default=None,
+                     help="No background music (forgets the project's)."),
         click.option("--music-volume", type=click.FloatRange(0.0, 2.0), default=None,
                      help="Music level before ducking [default: 0.25]."),
         click.option("--burn-subtitles/--no-burn-subtitles", default=None,

@@ -68,7 +68,7 @@ def _media_opts(kw: dict[str, Any]) -> dict[str, Any]:
     keys = ("image_provider", "video_provider", "tts_provider", "max_cost", "on_error",
             "force", "only",
             "concurrency", "resolution", "as_json", "quiet", "transition",
-            "transition_duration", "music", "music_volume", "burn_subtitles")
+            "transition_duration", "music", "no_music", "music_volume", "burn_subtitles")
     return {k: kw[k] for k in keys if k in kw}
 
 
@@ -147,10 +147,18 @@ def _scenario_into_project(request, model: str, project, stream: bool, no_cache:
 
     quiet = opts.get("quiet") or opts.get("as_json")
     if not new_shots and edited_by_hand(project):
+        from film.errors import InputError
+        from film.schema import load_shot_list
+
+        if load_shot_list(project.shots_path).description.strip() != request.description:
+            raise InputError(
+                f"{project.shots_path} was edited by hand (or not made by film) and is not "
+                "the shot list of this description",
+                hint=f"`film run -p {project.root}` uses it as it is; add --new-shots to "
+                "replace it with one made from the description.")
         if not quiet:
-            click.echo(f"note: {project.shots_path} was edited by hand (or not made by film), "
-                       "so it is used as it is; --new-shots writes a new one from the "
-                       "description.", err=True)
+            click.echo(f"note: {project.shots_path} was edited by hand, so it is used as it "
+                       "is (--new-shots makes a new one from the description).", err=True)
         return None
     cap = opts.get("max_cost") if opts.get("max_cost") is not None else settings().film_max_cost
     check_scenario_budget(project, resolve_model(model, settings().user_dir()), request, cap)

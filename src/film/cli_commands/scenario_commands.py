@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -92,9 +93,11 @@ def _stream_progress(elapsed: float, tokens: int) -> None:
 @click.option("--estimate-only", is_flag=True, help="Print the expected tokens and cost, "
               "make nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace a project's shots.json even if it was "
+              "edited by hand.")
 def scenario_command(description, description_file, num_shots, model, style, mood, aspect_ratio,
                      shot_duration, stream, no_cache, output, project_dir, list_models,
-                     estimate_only, as_json):  # type: ignore[no-untyped-def]
+                     estimate_only, as_json, overwrite):  # type: ignore[no-untyped-def]
     """Turn a description into a validated shot list (shots.json).
 
     \b
@@ -117,14 +120,27 @@ def scenario_command(description, description_file, num_shots, model, style, moo
         estimate = {"model": resolved.label, "model_id": resolved.model_id,
                     **estimate_scenario_cost(resolved, request.description, num_shots)}
         return _print_estimate(estimate, as_json)
-    result = make_shot_list(request, model, stream, no_cache)
     target = output or ((project_dir / "shots.json") if project_dir else Path("shots.json"))
-    path = write_shot_list(result, target)
-    if path.name == "shots.json":
-        from film.project import Project
-        from film.stages.scenario import record_scenario
+    if Path(target).is_dir():
+        target = Path(target) / "shots.json"
+    from film.project import Project
+    from film.stages.scenario import edited_by_hand, record_scenario
 
-        record_scenario(Project.at(path.parent), result, path)
+    folder = Path(target).parent
+    is_project = Path(target).name == "shots.json" and (
+        project_dir is not None or (folder / "manifest.json").exists())
+    project = Project.at(folder) if is_project else None
+    with project.lock() if project else contextlib.nullcontext():
+        if project is not None and not overwrite and project.manifest_path.exists() \
+                and edited_by_hand(project):
+            from film.errors import InputError
+
+            raise InputError(f"{target} was edited by hand since film wrote it",
+                             hint="Add --overwrite to replace it, or write elsewhere with -o.")
+        result = make_shot_list(request, model, stream, no_cache)
+        path = write_shot_list(result, target)
+        if project is not None:
+            record_scenario(project, result, path)
     _print_result(result, path, time.monotonic() - started, as_json)
 
 

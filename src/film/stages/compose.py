@@ -44,9 +44,12 @@ def plan_compose(engine: Engine) -> ComposePlan:
     parts: list[TimelineShot] = []
     digests = []
     for shot in engine.shot_list.shots:
-        if shot.shot_id in engine.summary.skipped:
-            continue
         clip = project.clip_path(shot.shot_id)
+        if shot.shot_id in engine.summary.skipped or (
+                not clip.is_file() and _failed(engine, shot.shot_id)):
+            engine.sink.emit("message", text=f"compose: {shot.shot_id} is left out (its "
+                             "image or clip failed; `film regen` tries again)")
+            continue
         if not clip.is_file():
             raise InputError(f"no clip for {shot.shot_id} at {clip}",
                              hint=f"Run `film video -p {project.root}` first.")
@@ -71,6 +74,15 @@ def plan_compose(engine: Engine) -> ComposePlan:
     }
     return ComposePlan(parts, settings, canonical_hash(
         {"stage": "compose", "shots": digests, "settings": settings}))
+
+
+def _failed(engine: Engine, shot_id: str) -> bool:
+    """Whether the shot's image or clip failed last time (an --on-error skip run)."""
+    project = engine.project
+    return any(
+        (entry := engine.manifest.artifacts.get(project.rel(path))) is not None
+        and entry.status in ("failed", "submitted")
+        for path in (project.image_path(shot_id), project.clip_path(shot_id)))
 
 
 async def compose_project(engine: Engine) -> Path | None:
