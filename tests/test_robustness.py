@@ -241,3 +241,41 @@ def test_estimate_does_not_charge_for_a_job_the_next_run_collects(tmp_path, shot
     data = json.loads(invoke("estimate", "-p", project, "--json").stdout)
     images = next(r for r in data["stages"] if r["stage"] == "images")
     assert images["items"] == 1 and images["cost_usd"] == pytest.approx(0.003)  # shot 2 only
+
+
+def test_regen_makes_a_new_take(tmp_path, shots_file):
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    before = (project / "images" / "shot_001.png").read_bytes()
+    invoke("regen", "-p", project, "--shot", "shot_001", "-q")
+    assert (project / "images" / "shot_001.png").read_bytes() != before
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["shots"][0]["images"] == "done" and status["final"] == "done"
+
+
+def test_a_resolution_of_the_wrong_shape_is_refused(tmp_path):
+    shots = tmp_path / "shots.json"
+    shots.write_text(make_shots(1, aspect="9:16").to_json())
+    result = invoke("images", shots, "-p", tmp_path / "p", "--resolution", "320x180", ok=False)
+    assert result.exit_code == 2 and "9:16" in result.output
+
+
+def test_a_moved_music_file_does_not_break_status(tmp_path, shots_file):
+    from film.media.ffmpeg import run_ffmpeg_sync
+
+    music = tmp_path / "m.wav"
+    run_ffmpeg_sync(["-f", "lavfi", "-i", "sine=duration=2", str(music)])
+    project = tmp_path / "p"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "--music",
+           music, "-q")
+    music.unlink()
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["final"] == "stale"
+    result = invoke("compose", "-p", project, ok=False)
+    assert result.exit_code == 2 and "--no-music" in result.output
+    invoke("compose", "-p", project, "--no-music", "-q")
+
+
+def test_failed_validation_leaves_no_empty_project_folder(tmp_path, shots_file):
+    result = invoke("images", shots_file, "-p", tmp_path / "new", "--provider", "fall", ok=False)
+    assert result.exit_code == 3 and not (tmp_path / "new").exists()

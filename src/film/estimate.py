@@ -36,7 +36,7 @@ def estimate_film(
         shot_list = load_shot_list(project.shots_path)
     if shot_list is None and description is None:
         raise InputError("nothing to estimate", hint="Pass a shots.json, -p DIR, or -d TEXT.")
-    options = build_options(settings, project, image_provider=image_provider,
+    options = build_options(settings, project, check_music=False, image_provider=image_provider,
                             video_provider=video_provider, tts_provider=tts_provider)
     chosen = {"images": options.image_provider, "video": options.video_provider,
               "speech": options.tts_provider}
@@ -77,8 +77,9 @@ def estimate_film(
                      "seconds": math.ceil(items / lanes) * typical_seconds(kind, provider.name)
                      if items else 0.0})
     n_shots = len(shot_list.shots) if shot_list else num_shots
-    rows.append({"stage": "compose", "provider": "ffmpeg", "items": 1, "cost_usd": 0.0,
-                 "seconds": 1.0 + 1.2 * n_shots})
+    compose = 0 if todo is not None and not todo["compose"] else 1
+    rows.append({"stage": "compose", "provider": "ffmpeg", "items": compose, "cost_usd": 0.0,
+                 "seconds": (1.0 + 1.2 * n_shots) * compose})
     known = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
     return {"stages": rows, "total_usd": round(sum(known), 6),
             "unknown_prices": [r["provider"] for r in rows if r["cost_usd"] is None],
@@ -92,6 +93,9 @@ def _work_left(project: Project | None, shot_list: ShotList, settings: Settings,
         return None
     from film.status import TO_MAKE, project_status
 
-    rows = project_status(project, shot_list, settings, options)["shots"]
-    return {stage: {r["shot_id"] for r in rows if r[stage] in TO_MAKE}
+    status = project_status(project, shot_list, settings, options)
+    rows = status["shots"]
+    todo = {stage: {r["shot_id"] for r in rows if r[stage] in TO_MAKE}
             for stage, _kind in KINDS}
+    todo["compose"] = set() if status["final"] == "done" else {"final"}
+    return todo

@@ -99,10 +99,10 @@ class RichSink(QuietSink):
         if line is None:
             return
         if self.progress is not None:
-            self.progress.console.print(line)
-        else:
+            self.progress.console.print(line, markup=False)
+        else:  # CI logs: one line per event, never wrapped mid-message
             elapsed = time.monotonic() - self.start
-            self.console.print(f"[{elapsed:6.1f}s] {line}", markup=False)
+            self.console.print(f"[{elapsed:6.1f}s] {line}", markup=False, soft_wrap=True)
 
     def close(self) -> None:
         if self.progress is not None:

@@ -21,6 +21,7 @@ from film.errors import (
     BudgetExceeded,
     ContentRefused,
     FilmError,
+    InputError,
     MediaError,
     ProviderError,
     RateLimited,
@@ -81,6 +82,7 @@ class Engine:
         if not isinstance(sizes, dict):  # written by an older version
             sizes = self.manifest.settings["resolution"] = {}
         aspect = self.shot_list.aspect_ratio
+        _check_orientation(self.options.resolution, aspect)
         if self.options.resolution == (0, 0):  # --resolution auto: the aspect's default
             sizes.pop(aspect, None)
         elif self.options.resolution:
@@ -93,6 +95,10 @@ class Engine:
         #: every role that ever spoke in this project, in order of first appearance: voices
         #: are cast from it, so a new character never changes the others' voices
         self.roles: list[str] = roles
+
+    def take(self, shot_id: str, stage: str) -> int:
+        """How many times `film regen` redid this shot's stage (0: never): part of the seed."""
+        return int(self.manifest.settings.get("takes", {}).get(f"{shot_id}:{stage}", 0))
 
     # ---- providers and limits -------------------------------------------------------------
 
@@ -326,6 +332,10 @@ class Engine:
             self.sink.emit("stage_planned", stage=stage, total=total)
         with self.project.lock():
             self._load()  # under the lock: what another run wrote meanwhile counts
+            takes = self.manifest.settings.setdefault("takes", {})
+            for shot_id, stage in self.options.force:  # `film regen`: a new take, new seed
+                key = f"{shot_id}:{stage}"
+                takes[key] = takes.get(key, 0) + 1
             async with self._http_client() as client:
                 self.client = client
 
@@ -391,3 +401,16 @@ class Engine:
         self.manifest.metrics = self.summary.as_dict()
         self.save()
         self.sink.emit("run_finished", **self.summary.as_dict())
+
+
+def _check_orientation(resolution: tuple[int, int] | None, aspect: str) -> None:
+    """A --resolution must have the shot list's orientation (landscape, portrait, square)."""
+    if not resolution or resolution == (0, 0):
+        return
+    width, height = resolution
+    want = {"16:9": width > height, "9:16": width < height, "1:1": width == height}[aspect]
+    if not want:
+        raise InputError(
+            f"--resolution {width}x{height} does not fit the shot list's {aspect} frame",
+            hint="Give a size of that shape (e.g. 640x360 for 16:9, 360x640 for 9:16, "
+            "480x480 for 1:1), or change aspect_ratio in shots.json.")

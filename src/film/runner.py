@@ -58,7 +58,8 @@ REMEMBERED = ("image_provider", "video_provider", "tts_provider", "transition",
               "transition_duration", "music", "music_volume", "burn_subtitles")
 
 
-def build_options(settings: Settings, project: Project | None = None, **given: Any) -> RunOptions:
+def build_options(settings: Settings, project: Project | None = None, *,
+                  check_music: bool = True, **given: Any) -> RunOptions:
     """RunOptions from CLI/API values (None: not given) over what the project remembers
     (see Engine._remember) over the settings' defaults."""
     no_music = bool(given.pop("no_music", False))
@@ -81,10 +82,13 @@ def build_options(settings: Settings, project: Project | None = None, **given: A
         raise InputError(f"FILM_ON_ERROR must be fallback, skip or fail, not {chosen['on_error']}")
     if chosen.get("music") is not None:
         music = Path(chosen["music"]).expanduser()
-        if not music.is_file():
+        if not music.is_file() and not check_music:  # status/estimate: just leave it out
+            chosen.pop("music")
+        elif not music.is_file():
             raise InputError(f"music file not found: {music}",
                              hint="Give another with --music, or --no-music.")
-        chosen["music"] = music.resolve()
+        else:
+            chosen["music"] = music.resolve()
     return RunOptions(**chosen)
 
 

@@ -29,7 +29,7 @@ def project_status(project: Project, shot_list: ShotList, settings: Settings,
     """
     from film.runner import build_options
 
-    options = options or build_options(settings, project)
+    options = options or build_options(settings, project, check_music=False)
     engine = Engine(project, shot_list, options, settings)
     running = project.is_locked()
     rows = []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +42,29 @@ def _execute(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
     project = Project.at(project_dir)
     as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
     opts["resolution"] = parse_resolution(opts.get("resolution"))
-    with project.lock():
+    with _new_folder_removed_on_error(project.root), project.lock():
         shot_list = adopt_shots(project, shots)
         options = build_options(s, project, stages=stages, scenario=scenario, **opts)
         preflight(options, s)
         summary = run_project(project, shot_list, options, s, make_sink(as_json, quiet))
     if not as_json:
         _report(summary.as_dict(), quiet)
+
+
+@contextlib.contextmanager
+def _new_folder_removed_on_error(root: Path) -> Iterator[None]:
+    """A project folder this command created is removed again if the command fails before
+    anything but film's bookkeeping is in it (a bad option, a missing key, ...)."""
+    existed = root.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {
+                ".film", "shots.json", "manifest.json"} and not (root / "images").exists():
+            with contextlib.suppress(OSError):
+                if not (root / "manifest.json").exists():
+                    shutil.rmtree(root)
+        raise
 
 
 def _report(summary: dict[str, Any], quiet: bool) -> None:
@@ -122,12 +141,13 @@ def run_command(description_arg, description, description_file, num_shots, model
     request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
                             shot_duration)
     project = Project.at(project_dir or _project_for(request.description))
-    with project.lock():
+    with _new_folder_removed_on_error(project.root), project.lock():
         # Check every option, provider and key before the (possibly paid) LLM call.
         check = {k: v for k, v in opts.items() if k not in ("as_json", "quiet")}
         check["resolution"] = parse_resolution(check.get("resolution"))
         preflight(build_options(settings(), project, stages=stages, **check), settings())
-        scenario = _scenario_into_project(request, pick_model(model), project, stream,
+        scenario = _scenario_into_project(request, pick_model(model, bool(opts.get("quiet"))),
+                                          project, stream,
                                           no_cache, opts, new_shots)
         _execute(project.root, None, stages, opts, scenario)
 

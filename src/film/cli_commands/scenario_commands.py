@@ -41,13 +41,13 @@ def description_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-def pick_model(model: str | None) -> str:
+def pick_model(model: str | None, quiet: bool = False) -> str:
     """The --model value, else the default; says in one line when that is offline."""
     s = settings()
     if model:
         return model
     chosen = s.default_scenario_model()
-    if chosen == "offline":
+    if chosen == "offline" and not quiet:
         click.echo("note: OPENROUTER_API_KEY is not set, so the offline planner writes the shot "
                    "list (set a key or pass --model for an LLM).", err=True)
     return chosen
@@ -72,8 +72,8 @@ def make_shot_list(request, model: str, stream: bool, no_cache: bool):  # type: 
     progress = _stream_progress if stream else None
     result = run_async(generate_scenario(request, model, settings(), stream=stream,
                                          use_cache=not no_cache, on_progress=progress))
-    if stream:
-        sys.stderr.write("\n")
+    if stream and result.usage.completion_tokens:
+        sys.stderr.write("\n")  # end the live progress line
     return result
 
 
@@ -95,9 +95,10 @@ def _stream_progress(elapsed: float, tokens: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace a project's shots.json even if it was "
               "edited by hand.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the path of the shot list.")
 def scenario_command(description, description_file, num_shots, model, style, mood, aspect_ratio,
                      shot_duration, stream, no_cache, output, project_dir, list_models,
-                     estimate_only, as_json, overwrite):  # type: ignore[no-untyped-def]
+                     estimate_only, as_json, overwrite, quiet):  # type: ignore[no-untyped-def]
     """Turn a description into a validated shot list (shots.json).
 
     \b
@@ -114,7 +115,7 @@ def scenario_command(description, description_file, num_shots, model, style, moo
     started = time.monotonic()
     request = build_request(description, description_file, num_shots, style, mood,
                             aspect_ratio, shot_duration)
-    model = pick_model(model)
+    model = pick_model(model, quiet=quiet)
     resolved = resolve_model(model, settings().user_dir())
     if estimate_only:
         estimate = {"model": resolved.label, "model_id": resolved.model_id,
@@ -141,6 +142,9 @@ def scenario_command(description, description_file, num_shots, model, style, moo
         path = write_shot_list(result, target)
         if project is not None:
             record_scenario(project, result, path)
+    if quiet and not as_json:
+        click.echo(str(path))
+        return
     _print_result(result, path, time.monotonic() - started, as_json)
 
 
@@ -158,6 +162,9 @@ def _print_models(as_json: bool) -> None:
 def _print_estimate(estimate: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(estimate, indent=2))
+        return
+    if estimate["model"] == "offline":
+        click.echo("model offline: the offline planner is free and uses no tokens")
         return
     click.echo(f"model {estimate['model']} ({estimate['model_id']}): about "
                f"{estimate['input_tokens']:,} input + {estimate['output_tokens']:,} output "

@@ -226,7 +226,10 @@ class OpenAISpeechProvider(SpeechProvider):
     async def _post(self, client: httpx.AsyncClient, url: str, key: str, policy: RetryPolicy,
                     ctx: JobContext, payload: dict[str, Any]) -> httpx.Response:
         def on_retry(attempt: int, delay: float, message: str) -> None:
-            ctx.report(f"{self.name}: {_scrub(message, key)}; retry {attempt} in {delay:.1f}s")
+            if ctx.on_retry is not None:  # the engine names the stage and shot
+                ctx.on_retry(attempt, delay, _scrub(message, key))
+            else:
+                ctx.report(f"{_scrub(message, key)}; retry {attempt} in {delay:.1f}s")
 
         try:
             return await send_with_retries(

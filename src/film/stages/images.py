@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from film.pipeline import Engine
 
 
-def shot_seed(shot: Shot) -> int:
-    """The shot's seed, or a stable one derived from its id (same shot, same picture)."""
-    return shot.seed if shot.seed is not None else zlib.crc32(shot.shot_id.encode())
+def shot_seed(shot: Shot, take: int = 0) -> int:
+    """The shot's seed, or a stable one derived from its id (same shot, same picture); each
+    `film regen` of the shot is a new take with the next seed."""
+    base = shot.seed if shot.seed is not None else zlib.crc32(shot.shot_id.encode())
+    return (base + take) % 2**32
 
 
 def plan_image(engine: Engine, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, Any]]:
@@ -27,7 +29,8 @@ def plan_image(engine: Engine, shot: Shot, provider: Any) -> tuple[ImageRequest,
     shots = engine.shot_list.shots
     width, height = engine.size
     request = ImageRequest(
-        shot=shot, width=width, height=height, seed=shot_seed(shot),
+        shot=shot, width=width, height=height,
+        seed=shot_seed(shot, engine.take(shot.shot_id, "images")),
         style=engine.shot_list.style, mood=engine.shot_list.mood, title=engine.shot_list.title,
         index=shots.index(shot), total=len(shots),
     )

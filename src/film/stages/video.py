@@ -25,7 +25,8 @@ def plan_clip(engine: Engine, shot: Shot, provider: Any) -> tuple[VideoRequest, 
         )
     width, height = engine.size
     request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
-                           height=height, fps=engine.options.fps, seed=shot_seed(shot))
+                           height=height, fps=engine.options.fps,
+                           seed=shot_seed(shot, engine.take(shot.shot_id, "video")))
     inputs = {
         "image": file_digest(image), "duration": shot.duration, "size": [width, height],
         "fps": engine.options.fps, "prompt": shot.enhanced_prompt,
