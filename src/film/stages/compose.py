@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from film.errors import InputError, MediaError
+from film.errors import InputError, MediaError, ProviderError
 from film.fsutil import canonical_hash, file_digest
 from film.project import Artifact
 
@@ -64,6 +64,11 @@ def plan_compose(engine: Engine) -> ComposePlan:
         digests.append([shot.shot_id, file_digest(clip),
                         file_digest(audio) if has_audio else None, shot.duration,
                         shot.spoken_text])
+    if not parts and engine.summary.failures:
+        raise ProviderError("every shot failed, so there is no film to compose:\n  "
+                            + "\n  ".join(engine.summary.failures[:5]),
+                            hint="Fix the cause above and run again, or use --on-error "
+                            "fallback to get offline stand-ins.")
     if not parts:
         raise InputError("nothing to compose: no shot has a clip")
     settings = {
