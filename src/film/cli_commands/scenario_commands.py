@@ -193,7 +193,7 @@ def _print_result(result, path: Path, seconds: float, as_json: bool) -> None:  #
               f"tokens, {cost}{cached}, {seconds:.1f}s → {path}")
     project = path.parent if path.name == "shots.json" else None
     next_cmd = (f"film run -p {project}" if project and str(project) != "."
-                else f"film run --shots {path} -p film-out")
+                else f"film run --shots {path} -p {path.stem}-film")
     err.print(f"next: {next_cmd}")
 
 
