@@ -219,3 +219,61 @@ async def test_provider_is_free_and_offline(settings):
     assert result.model == "offline" and result.cost_usd == 0 and not result.cached
     assert result.usage.total_tokens == 0 and len(result.shots) == 4
     assert isinstance(get_scenario_provider("offline", settings), OfflineScenarioProvider)
+
+
+FOX = ('A fox crosses a frozen lake at dawn. An old trapper watches from the shore. '
+       'He says "Go on then."')
+
+
+@pytest.mark.parametrize("n", [3, 5, 6, 8])
+def test_a_pronoun_speaker_is_the_latest_person_not_the_animal(n):
+    talk = [s for s in plan(FOX, n).shots if s.dialogue]
+    assert [s.speaker for s in talk] == ["old trapper"]
+    assert "old trapper" in talk[0].characters and "fox" not in talk[0].characters
+    assert "the old trapper speaks" in talk[0].enhanced_prompt
+
+
+@pytest.mark.parametrize(("description", "speaker"), [
+    ('A man waits by the door. A girl runs in. She says "They are here."', "girl"),
+    ('A girl runs in. A man waits by the door. She says "They are here."', "girl"),
+    ('A woman sits by the fire. The old man enters. Her voice shakes as she says "Go."',
+     "woman"),
+    ('A crow lands on the fence. He says "Caw."', "crow"),
+])
+def test_pronouns_follow_gender_and_skip_animals(description, speaker):
+    assert spoken_line(description).speaker == speaker
+
+
+def test_animals_get_animal_details_in_close_shots():
+    for n in range(2, 13):
+        for story in ("A fox crosses a frozen lake at dawn. The fox stops and sniffs the snow.",
+                      FOX):
+            prompts = " ".join(s.enhanced_prompt for s in plan(story, n).shots)
+            assert "fox's hands" not in prompts
+    prompts = " ".join(s.enhanced_prompt for n in (6, 8)
+                       for s in plan("A fox crosses a frozen lake at dawn. The fox stops and "
+                                     "sniffs the snow.", n).shots)
+    assert "the fox's fur" in prompts or "the fox's paws" in prompts
+
+
+def test_body_details_for_people_and_animals():
+    from film.providers.offline_text import body_details, is_animal, pronoun_target
+
+    assert body_details("old trapper")[0] == "hands"
+    assert body_details("fox") == ("paws and tracks", "fur", "eyes")
+    assert body_details("crow")[:2] == ("talons", "feathers")
+    assert is_animal("wolves") and not is_animal("Mara") and not is_animal("elf")
+    assert pronoun_target("he", ["woman", "fox", "old man"]) == "old man"
+    assert pronoun_target("she", ["detective", "old man"]) == "detective"
+    assert pronoun_target("he", ["fox"]) == "fox"
+
+
+def test_the_demo_ending_is_narrated():
+    from pathlib import Path
+
+    demo = (Path(__file__).parent.parent / "examples" / "demo.txt").read_text()
+    shots = plan(demo, 8).shots
+    assert shots[-1].narration or shots[-2].narration
+    spoken = [s for s in shots if s.narration or s.dialogue]
+    assert len(spoken) <= 4
+    assert all(len(s.narration.split()) <= 15 for s in shots if s.narration)

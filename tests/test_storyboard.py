@@ -196,3 +196,25 @@ def test_text_helpers() -> None:
     assert len(lines) == 2 and lines[-1].endswith("…")
     assert all(d.textlength(line, font=f) <= 150 for line in lines)
     assert wrap(d, "short", f, 150, 2) == ["short"]
+
+
+@pytest.mark.parametrize("shot_type", ["medium-close-up", "close-up", "medium"])
+def test_children_are_framed_like_adults_in_close_shots(shot_type: str) -> None:
+    def frame(who: str) -> tuple[float, float]:
+        shot = day_shot(shot_type, characters=[who], speaker=who)
+        figs, _ = cast(request(shot), read_look(request(shot)), 1)
+        share = dark_fraction(render_storyboard_frame(request(shot)))
+        return figs[0].top, share
+
+    (girl_top, girl), (woman_top, woman) = frame("girl"), frame("woman")
+    assert girl_top < 0.5 * 270  # the head is in the upper half, not at the bottom edge
+    assert abs(girl_top - woman_top) < 0.05 * 270
+    assert girl > 0.6 * woman and girl > 0.08
+
+
+def test_children_are_smaller_in_wide_shots() -> None:
+    look = read_look(request(day_shot("wide")))
+    (girl,), _ = cast(request(day_shot("wide", characters=["girl"])), look, 1)
+    (woman,), _ = cast(request(day_shot("wide", characters=["woman"])), look, 1)
+    assert girl.h < 0.8 * woman.h
+    assert abs((girl.top + girl.h) - (woman.top + woman.h)) < 2  # both stand on the ground

@@ -10,7 +10,8 @@ text, never from the clock or an unseeded random source). How it plans:
    (establishing, reaction, insert, close-up detail, over-the-shoulder, pov, ...);
 3. a shot grammar picks sizes (open wide, never repeat a size, end on a wide or a close-up)
    and camera moves; prompts are enriched from a style preset, the mood, time and weather;
-4. about half the shots without dialogue get a short narration line taken from their beat.
+4. about half the shots without dialogue get a short narration line taken from their beat,
+   spread from the first beat to the last (the ending is narrated, not silent).
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ from film.providers.offline_text import (
     STYLE_PRESETS,
     TIME_LIGHT,
     WEATHER,
+    body_details,
     characters_in,
     count_cues,
     find_names,
     infer_mood,
     infer_time,
     places_in,
+    pronoun_target,
     quote_speaker,
     ref,
     resolve_style,
@@ -153,6 +156,7 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
         units = [c for u in units for c in _clauses(u)]
     beats: list[_Beat] = []
     last: list[str] = []
+    recent: list[str] = []  # characters by latest mention (a beat's subject first)
     cast: list[str] = []
     for unit in units:
         unit = uninvert(unit)  # `"Caw," says the crow.` → `"Caw," the crow says.`
@@ -162,10 +166,14 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
             continue
         chars = characters_in(action, names, cast)
         cast += [c for c in chars if c not in cast]
-        if not chars and set(words_of(action)) & PRONOUNS:
+        first = words_of(action)[:1]
+        if first and first[0] in ("he", "she", "his", "her") and recent:
+            who = pronoun_target(first[0], recent)  # "He waves" after "A fox ... A trapper ..."
+            chars = [who, *(c for c in chars if c != who)] if who else chars
+        elif not chars and set(words_of(action)) & PRONOUNS:
             chars = list(last)
         places = places_in(action, names) or (beats[-1].places if beats else [])
-        speaker = quote_speaker(unit, names, last, cast) if marks else None
+        speaker = quote_speaker(unit, names, recent, cast) if marks else None
         if speaker and speaker not in cast:
             cast.append(speaker)
         subjects = [speaker, *(c for c in chars if c != speaker)] if speaker else chars or last
@@ -179,6 +187,7 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
             if not beat.text:
                 beat.text = f"{ref(beat.speaker) if beat.speaker else 'a figure'} speaks"
         last = beat.chars or last
+        recent = [*beat.chars, *(c for c in recent if c not in beat.chars)]
         beats.append(beat)
     return beats or [_Beat(" ".join(description.split())[:300] or "an empty scene")], names
 
@@ -278,6 +287,7 @@ def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int) -> str:
     """What the frame shows for a shot's role in covering its beat."""
     where = ref(place)
     who = ref(beat.chars[0]) if beat.chars else "the figure"
+    held, near, eyes = body_details(beat.chars[0]) if beat.chars else ("hands",) * 3
     other = ref(beat.chars[1]) if len(beat.chars) > 1 else where
     thing = next((w for w in words_of(beat.text) if w in OBJECTS), None)
     action = beat.text.rstrip(".!?;, ")
@@ -287,12 +297,12 @@ def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int) -> str:
         "main": action,
         "establishing": f"{where}, setting the scene as {action}",
         "reaction": f"{who}'s face reacting as {action}",
-        "insert": f"the {thing}" if thing else f"{who}'s hands" if beat.chars
+        "insert": f"the {thing}" if thing else f"{who}'s {held}" if beat.chars
         else f"a telling detail of {where}",
         "detail": f"textures and small details of {where}",
         "over-the-shoulder": f"over the shoulder of {who} toward {other}",
         "pov": f"what {who} sees across {where}",
-        "extreme-close-up": f"{who}'s eyes" if i % 2 else f"{who}'s hands",
+        "extreme-close-up": f"{who}'s {eyes}" if i % 2 else f"{who}'s {near}",
         "medium-wide": f"{who} within {where}",
         "aerial": f"{where} from high above",
         "two-shot": f"{who} and {other} together in frame",
@@ -312,6 +322,17 @@ def _narration(text: str) -> str:
     line = " ".join(words).rstrip(",;:")
     line = line[:1].upper() + line[1:]
     return line if line.endswith((".", "!", "?")) else f"{line}."
+
+
+def _spread(candidates: list[int], budget: int) -> set[int]:
+    """`budget` of the candidate shots, evenly spread from the first to the last, so the
+    closing beat is narrated too and the film does not end on a long silence."""
+    if budget <= 0 or not candidates:
+        return set()
+    if budget == 1 or len(candidates) == 1:
+        return {candidates[0]}
+    last = len(candidates) - 1
+    return {candidates[round(k * last / (budget - 1))] for k in range(min(budget, last + 1))}
 
 
 def _title(beats: list[_Beat], names: list[str], place: str | None, when: str | None) -> str:
@@ -354,8 +375,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
     atmosphere = MOOD_ATMOSPHERE.get(mood.lower(), f"{mood} mood")
     narr_budget = (n + 1) // 2 - sum(1 for j, r in slots if r == "main" and beats[j].dialogue)
     candidates = [i for i, (j, r) in enumerate(slots) if r == "main" and not beats[j].dialogue]
-    step = max(1, len(candidates) // max(1, narr_budget))
-    narrated = set(candidates[::step][:max(0, narr_budget)])
+    narrated = _spread(candidates, narr_budget)
     shots: list[Shot] = []
     repeats: dict[tuple[int, str], int] = {}
     for i, ((j, role), kind) in enumerate(zip(slots, types, strict=True)):

@@ -98,6 +98,7 @@ heroine villain witch wizard sorcerer sorceress mage monk priest nun samurai nin
 sheriff warrior guard lady gentleman friend couple lovers robot android cyborg alien ghost
 vampire zombie monster dragon creature cat dog fox wolf horse owl investigator inspector
 explorer survivor refugee worker mechanic engineer hacker courier photographer reporter
+trapper hiker ranger hermit shepherd miner lumberjack merchant uncle aunt
 """.split())
 #: animals and creatures that can be characters (words that are also common verbs, like
 #: "bear", "duck" or "fly", are left out: "the road snakes", "he ducks")
@@ -111,6 +112,26 @@ bee ant caterpillar snail unicorn griffin phoenix troll goblin ogre elf gnome me
 droid automaton golem
 """.split())
 CHARACTER_NOUNS = PERSON_NOUNS | CREATURE_NOUNS
+#: characters that are animals or beasts, not people (no hands, never "he" over a person)
+ANIMAL_NOUNS = (CREATURE_NOUNS | frozenset("cat dog fox wolf horse owl dragon creature monster"
+                                           .split())) - frozenset(
+    "troll goblin ogre elf gnome mermaid droid automaton golem".split())
+#: nouns whose gender is known; every other person may be "he", "she" or "they"
+MALE_NOUNS = frozenset("""man boy father dad son brother husband grandfather grandpa king prince
+gentleman monk priest fisherman policeman uncle nephew lord duke emperor sorcerer""".split())
+FEMALE_NOUNS = frozenset("""woman girl mother mom daughter sister wife grandmother grandma queen
+princess lady nun waitress heroine witch sorceress actress widow bride aunt niece duchess
+empress lioness""".split())
+#: what close shots show of an animal: (insert, extreme close-up, its coat); default: fur
+_ANIMAL_PARTS = {
+    **dict.fromkeys("""crow raven bird parrot owl eagle hawk falcon sparrow robin pigeon dove
+        swan goose hen rooster chicken penguin phoenix griffin""".split(),
+                    ("talons", "feathers")),
+    **dict.fromkeys("lizard crocodile alligator dragon".split(), ("claws", "scales")),
+    **dict.fromkeys("turtle tortoise crab snail".split(), ("shell", "shell")),
+    **dict.fromkeys("frog toad whale dolphin shark octopus".split(), ("skin", "skin")),
+    **dict.fromkeys("spider beetle butterfly bee ant caterpillar".split(), ("legs", "markings")),
+}
 IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "wolves": "wolf",
                      "thieves": "thief", "people": "people", "elves": "elf"}
 PERSON_MODIFIERS = frozenset({"old", "young", "little", "elderly"})
@@ -306,6 +327,47 @@ def characters_in(text: str, names: list[str], known: list[str] | None = None) -
     return found
 
 
+def _head(label: str) -> str:
+    """The noun a character label ends on ("old trapper" → trapper, "wolves" → wolf)."""
+    low = label.split()[-1].lower() if label.split() else ""
+    return IRREGULAR_PLURALS.get(low, low[:-1] if low[:-1] in CHARACTER_NOUNS else low)
+
+
+def is_animal(label: str) -> bool:
+    """Whether a character is an animal or beast (names and unknown nouns count as people)."""
+    return _head(label) in ANIMAL_NOUNS
+
+
+def gender_of(label: str) -> str | None:
+    """"he" or "she" when the label's noun says so ("old man", "girl"), else None."""
+    head = _head(label)
+    return "he" if head in MALE_NOUNS else "she" if head in FEMALE_NOUNS else None
+
+
+_PRONOUN_GENDER = {"he": "he", "him": "he", "his": "he", "himself": "he",
+                   "she": "she", "her": "she", "hers": "she", "herself": "she"}
+
+
+def pronoun_target(pronoun: str, recent: list[str]) -> str | None:
+    """Who a pronoun means among `recent` characters (most recently mentioned first): the
+    latest person of the pronoun's gender where known ("he" → the old man), else the latest
+    person of unknown gender, else the latest person, else anyone (an animal story)."""
+    want = _PRONOUN_GENDER.get(pronoun.lower())
+    people = [c for c in recent if not is_animal(c)]
+    pools = ([c for c in people if gender_of(c) == want],
+             [c for c in people if gender_of(c) is None]) if want else ()
+    return next((pool[0] for pool in (*pools, people, recent) if pool), None)
+
+
+def body_details(label: str) -> tuple[str, str, str]:
+    """What close shots show of a character: (insert, extreme close-up, other extreme close-up);
+    hands and eyes for people, paws, fur, tracks, feathers ... for animals."""
+    if not is_animal(label):
+        return "hands", "hands", "eyes"
+    feet, coat = _ANIMAL_PARTS.get(_head(label), ("paws", "fur"))
+    return (f"{feet} and tracks" if feet == "paws" else feet), coat, "eyes"
+
+
 def places_in(text: str, names: list[str]) -> list[str]:
     """Setting words, and capitalised places after a preposition ("in Paris")."""
     words = WORD.findall(text)
@@ -405,7 +467,8 @@ def quote_speaker(unit: str, names: list[str], last: list[str], cast: list[str])
 
     In order: `QUOTE says the crow` / `QUOTE shouts Tom`; `QUOTE the crow says`;
     `The old man says QUOTE` (the first character before the verb); any character near
-    the quote; a pronoun, or nothing, means the last character seen (`last`).
+    the quote; a pronoun means the latest fitting character of `last` (most recent first,
+    see pronoun_target), nothing means the last character seen.
     """
     pos = unit.index("\uE000")
     before, rest = unit[:pos], unit[pos:]
@@ -413,7 +476,7 @@ def quote_speaker(unit: str, names: list[str], last: list[str], cast: list[str])
     if found is not None:
         phrase, det = found[3], found[4]
         if phrase[0].lower() in PRONOUNS and last:
-            return last[0]
+            return pronoun_target(phrase[0], last)
         label = _label(phrase, det, names, cast)
         if label:
             return label
@@ -424,18 +487,22 @@ def quote_speaker(unit: str, names: list[str], last: list[str], cast: list[str])
     if verb_at:
         phrase, det = _phrase_before(tail[:verb_at])
         if phrase and phrase[-1].lower() in PRONOUNS and last:
-            return last[0]
+            return pronoun_target(phrase[-1], last)
         label = _label(phrase, det, names, cast)
         if label:
             return label
     head = WORD.findall(before)
     verb_at = next((i for i, w in enumerate(head) if w.lower() in SPEECH_VERBS), None)
     if verb_at is not None:
+        subject = head[0].lower() if head else ""
+        if subject in PRONOUNS and last:  # `He says QUOTE`, `Her voice cracks as she says`
+            return pronoun_target(subject, last)
         chars = characters_in(" ".join(head[:verb_at]), names, cast)
         if chars:
             return chars[0]
-        if set(words_of(" ".join(head[:verb_at]))) & PRONOUNS and last:
-            return last[0]
+        pronoun = next((w for w in words_of(" ".join(head[:verb_at])) if w in PRONOUNS), None)
+        if pronoun and last:
+            return pronoun_target(pronoun, last)
         label = _label(*_phrase_before(head[:verb_at]), names, cast)
         if label:
             return label

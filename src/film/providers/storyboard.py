@@ -244,7 +244,9 @@ def cast(request: ImageRequest, look: Look, side: int) -> tuple[list[Fig], Fig |
         xs = [0.32, 0.68] if n == 2 else [0.2, 0.5, 0.8]
     figs = []
     for i, (name, x) in enumerate(zip(names, xs, strict=True)):
-        child = _has(name.lower(), "child kid$ kids$ boy$ girl$ toddler")
+        # children stand shorter only in wide framings; closer shots frame them like adults
+        # (the feet stay put, so a shorter body there would slide out of the frame)
+        child = not big and _has(name.lower(), "child kid$ kids$ boy$ girl$ toddler")
         fh = fr.fig_h * unit * (0.72 if child else 1.0) * (1.0 if big else 1 - 0.06 * i)
         feet = (fr.feet - fr.fig_h) * h + fr.fig_h * unit + (0 if big else (i % 2) * 0.012 * h)
         face = -side if n == 1 else (1 if x < 0.5 else -1)
