@@ -67,11 +67,32 @@ def test_planned_duration_wins_when_speech_is_short():
 
 def test_short_shots_shorten_their_transitions():
     tl = build_timeline([shot(1, 0.5), shot(2, 0.5), shot(3, 3.0)], transition_duration=1.0)
-    assert [p.transition_out_frames for p in tl.shots] == [6, 6, 0]
+    # At most a third of the shorter shot: 12 frames // 3 = 4.
+    assert [p.transition_out_frames for p in tl.shots] == [4, 4, 0]
     for plan in tl.shots:
         first, end = plan.body_frames
-        assert end >= first
-    assert tl.total_frames == 12 + 12 + 72 - 12
+        assert end - first >= plan.frames // 3
+    assert tl.total_frames == 12 + 12 + 72 - 8
+
+
+@pytest.mark.parametrize("transition", ["crossfade", "fade"])
+def test_transitions_are_capped_at_a_third_of_the_shorter_shot(transition):
+    # 0.5 s shots with the default 0.5 s transition; long neighbours keep the full 12 frames.
+    tl = build_timeline([shot(1, 3.0), shot(2, 0.5), shot(3, 0.7), shot(4, 3.0), shot(5, 3.0)],
+                        transition=transition)
+    lengths = [p.frames for p in tl.shots]
+    assert lengths == [72, 12, 17, 72, 72]
+    joins = [4, 4, 5, 12]  # min(12, min(a, b) // 3)
+    for i, t in enumerate(joins):
+        assert t <= min(lengths[i], lengths[i + 1]) / 3
+    if transition == "crossfade":
+        assert [p.transition_out_frames for p in tl.shots] == [*joins, 0]
+        assert [p.transition_in_frames for p in tl.shots] == [0, *joins]
+        assert tl.total_frames == sum(lengths) - sum(joins)
+    else:
+        assert [p.fade_out_frames for p in tl.shots] == [t // 2 for t in joins] + [0]
+        assert [p.fade_in_frames for p in tl.shots] == [0] + [t // 2 for t in joins]
+        assert tl.total_frames == sum(lengths)
 
 
 def test_fade_through_black_has_no_overlap():
@@ -181,3 +202,18 @@ def test_ass_has_canvas_style_and_escaped_text():
     assert f"Style: Default,Aileron,{caption_font_size(1280, 720)}," in ass
     assert "Dialogue: 0,0:00:00.50,0:00:01.00,Default,,0,0,0,,a (b)\\Nc\u29f5d" in ass
     assert caption_font_size(1080, 1920) < caption_font_size(1920, 1080) * 1.2
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 180), (1920, 1080), (1080, 1920)])
+def test_ass_captions_sit_on_a_dark_box_above_the_bottom_band(width, height):
+    ass = render_ass([Cue(0, 1, "x")], width=width, height=height, font="F")
+    names = ass.split("[V4+ Styles]\nFormat: ")[1].split("\n")[0].split(", ")
+    line = next(x for x in ass.split("\n") if x.startswith("Style: Default,"))
+    style = dict(zip(names, line.removeprefix("Style: ").split(","), strict=True))
+    assert style["BorderStyle"] == "3"  # an opaque box ...
+    for colour in (style["OutlineColour"], style["BackColour"]):  # ... semi-transparent, dark
+        alpha, bgr = int(colour[2:4], 16), int(colour[4:], 16)
+        assert 0x20 <= alpha <= 0xA0 and bgr == 0
+    assert style["Alignment"] == "2" and style["Shadow"] == "0"
+    # The box (text bottom + padding) stays above the bottom 16% of the frame.
+    assert int(style["MarginV"]) - int(style["Outline"]) >= 0.16 * height

@@ -5,8 +5,9 @@
    crossfades, a "transition" per boundary (xfade of shot i's tail and shot i+1's head).
    Each is encoded alone from at most two inputs with identical settings, cached under
    cache_dir by a hash of everything that determines it, at most `workers` at a time.
-2. Audio: one pass (voices delayed to their starts and mixed, music looped, ducked and
-   faded, loudnorm to -16 LUFS), cached the same way.
+2. Audio: voices delayed to their starts and mixed, music looped, ducked and faded, then
+   two-pass loudnorm to -16 LUFS (pass 1 measures the mix, pass 2 applies one linear gain,
+   so short or sparse soundtracks land on target too), cached the same way.
 3. One stream-copy pass joins the segments (concat demuxer) and muxes the audio.
 
 Memory does not grow with the shot count (no ffmpeg ever opens more than two clips), and a
@@ -19,20 +20,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
+import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from film.errors import InputError
+from film.errors import InputError, MediaError
 from film.fsutil import atomic_output, atomic_write_text, canonical_hash, file_digest
-from film.media.ffmpeg import AUDIO_RATE, VIDEO_CODEC_ARGS, run_ffmpeg
+from film.media.ffmpeg import AUDIO_RATE, VIDEO_CODEC_ARGS, ffmpeg_binary, probe, run_ffmpeg
 from film.media.subtitles import Cue, render_ass, render_srt
 from film.media.timeline import Timeline
 
 SEGMENT_VERSION = 1
 XFADE = "fade"
 LOUDNORM = "loudnorm=I=-16:TP=-1.5:LRA=11"
+LOUDNORM_PASSES = 2  # part of the soundtrack's cache key
+# loudnorm's print_format=json keys -> its pass-2 options
+MEASURED = {"input_i": "measured_I", "input_tp": "measured_TP", "input_lra": "measured_LRA",
+            "input_thresh": "measured_thresh", "target_offset": "offset"}
 DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350"
 FALLBACK_FONT = "DejaVu Sans"
 
@@ -149,16 +157,12 @@ def build_segment_args(
     ]
 
 
-def build_audio_args(
-    voices: list[tuple[Path, float]], *, duration: float, out: Path,
-    music: Path | None = None, music_volume: float = 0.25, rate: int = AUDIO_RATE,
-) -> list[str]:
-    """argv for the soundtrack: voices at their starts, music ducked under them, loudnorm, AAC."""
+def _mix_graph(
+    voices: list[tuple[Path, float]], *, duration: float, music: Path | None,
+    music_volume: float, rate: int,
+) -> tuple[list[str], list[str]]:
+    """Inputs and filter chains mixing voices and music into `[mix]` (before loudnorm)."""
     dur = f"{duration:.6f}"
-    encode = ["-c:a", "aac", "-b:a", "160k", "-ar", str(rate), "-ac", "2", "-t", dur,
-              "-f", "mp4", str(out)]
-    if not voices and music is None:
-        return ["-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=stereo", *encode]
     fmt = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=stereo"
     args: list[str] = []
     parts: list[str] = []
@@ -182,8 +186,99 @@ def build_audio_args(
         if voices:
             parts.append(f"[bed][key]{DUCKING}[ducked]")
             parts.append("[speech][ducked]amix=inputs=2:normalize=0:duration=first[mix]")
-    parts.append(f"[mix]{LOUDNORM},aresample={rate},{fmt},atrim=end={dur}[aout]")
+    return args, parts
+
+
+def build_loudness_scan_args(
+    voices: list[tuple[Path, float]], *, duration: float, music: Path | None = None,
+    music_volume: float = 0.25, rate: int = AUDIO_RATE,
+) -> list[str]:
+    """argv for loudnorm's pass 1: the soundtrack's mix measured, its JSON printed to stderr
+    (needs `-loglevel info`), nothing written."""
+    args, parts = _mix_graph(voices, duration=duration, music=music,
+                             music_volume=music_volume, rate=rate)
+    parts.append(f"[mix]{LOUDNORM}:print_format=json[aout]")
+    return [*args, "-filter_complex", ";".join(parts), "-map", "[aout]", "-f", "null", "-"]
+
+
+def parse_loudnorm_json(stderr: str) -> dict[str, float] | None:
+    """The measurements of loudnorm's pass 1 from ffmpeg's stderr; None when they are missing
+    or not finite (e.g. a silent mix), so pass 2 falls back to one-pass loudnorm."""
+    blocks = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
+    if not blocks:
+        return None
+    try:
+        data = json.loads(blocks[-1])
+        values = {key: float(data[key]) for key in MEASURED}
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not all(math.isfinite(v) for v in values.values()):
+        return None
+    return values
+
+
+def loudnorm_filter(measured: dict[str, float] | None = None) -> str:
+    """loudnorm's pass-2 filter: linear gain from `measured` (pass 1), else one-pass."""
+    if not measured:
+        return LOUDNORM
+    opts = "".join(f":{MEASURED[k]}={measured[k]:.2f}" for k in MEASURED)
+    return f"{LOUDNORM}{opts}:linear=true"
+
+
+def build_audio_args(
+    voices: list[tuple[Path, float]], *, duration: float, out: Path,
+    music: Path | None = None, music_volume: float = 0.25, rate: int = AUDIO_RATE,
+    measured: dict[str, float] | None = None,
+) -> list[str]:
+    """argv for the soundtrack: voices at their starts, music ducked under them, loudnorm
+    (linear, from pass 1's `measured`, when given), AAC."""
+    dur = f"{duration:.6f}"
+    encode = ["-c:a", "aac", "-b:a", "160k", "-ar", str(rate), "-ac", "2", "-t", dur,
+              "-f", "mp4", str(out)]
+    if not voices and music is None:
+        return ["-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=stereo", *encode]
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=stereo"
+    args, parts = _mix_graph(voices, duration=duration, music=music,
+                             music_volume=music_volume, rate=rate)
+    parts.append(f"[mix]{loudnorm_filter(measured)},aresample={rate},{fmt},atrim=end={dur}[aout]")
     return [*args, "-filter_complex", ";".join(parts), "-map", "[aout]", *encode]
+
+
+async def _ffmpeg_stderr(args: list[str], *, what: str) -> str:
+    """Run ffmpeg at `-loglevel info` and return its stderr (MediaError on failure)."""
+    argv = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, raw = await proc.communicate()
+    except asyncio.CancelledError:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
+    stderr = raw.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise MediaError(f"{what} failed (exit {proc.returncode})", argv=argv, stderr=stderr)
+    return stderr
+
+
+async def mix_soundtrack(
+    voices: list[tuple[Path, float]], *, duration: float, out: Path,
+    music: Path | None = None, music_volume: float = 0.25,
+) -> None:
+    """Write the soundtrack to `out`: loudnorm pass 1 measures the mix, pass 2 encodes it."""
+    measured = None
+    if voices or music is not None:
+        stderr = await _ffmpeg_stderr(
+            build_loudness_scan_args(voices, duration=duration, music=music,
+                                     music_volume=music_volume),
+            what="measure soundtrack loudness")
+        measured = parse_loudnorm_json(stderr)
+    await run_ffmpeg(build_audio_args(voices, duration=duration, out=out, music=music,
+                                      music_volume=music_volume, measured=measured),
+                     what="mix audio")
 
 
 def concat_list_text(paths: list[Path]) -> str:
@@ -235,6 +330,19 @@ def caption_font(cache_dir: Path) -> tuple[Path | None, str]:
     return fonts, family
 
 
+def _check_music(music: Path) -> None:
+    """InputError unless `music` is a file ffmpeg reads with at least one audio stream."""
+    if not music.is_file():
+        raise InputError(f"missing music file {music}")
+    try:
+        info = probe(music)
+    except MediaError:
+        info = None
+    if info is None or not info.audio:
+        raise InputError(f"music {music} is not an audio file (ffmpeg finds no audio stream "
+                         "in it)", hint="pass a sound file such as .mp3, .wav, .m4a or .ogg")
+
+
 def _check_inputs(timeline: Timeline, fps: int, width: int, height: int) -> None:
     if fps != timeline.fps:
         raise InputError(f"compose at {fps} fps but the timeline was built at {timeline.fps}")
@@ -254,8 +362,8 @@ async def compose_film(
     """Render `timeline` to `out` (H.264 + AAC, faststart) and write `srt_out`."""
     began = time.perf_counter()
     _check_inputs(timeline, fps, width, height)
-    if music is not None and not Path(music).is_file():
-        raise InputError(f"missing music file {music}")
+    if music is not None:
+        _check_music(Path(music))
     cache_dir = Path(cache_dir).resolve()
     seg_dir, work = cache_dir / "segments", cache_dir / "work"
     for folder in (seg_dir, work):
@@ -296,13 +404,14 @@ async def compose_film(
     audio_key = canonical_hash({
         "v": SEGMENT_VERSION, "voices": [(file_digest(v), s) for v, s in voices],
         "music": file_digest(music) if music else None, "volume": music_volume,
-        "duration": timeline.duration, "loudnorm": LOUDNORM, "ducking": DUCKING,
+        "duration": timeline.duration, "loudnorm": (LOUDNORM, LOUDNORM_PASSES),
+        "ducking": DUCKING,
     })
     audio = cache_dir / "audio" / f"audio-{audio_key}.m4a"
     audio_reused = audio.exists()
     if not audio_reused:  # first in the queue: the longest single job
-        jobs.insert(0, _Job("mix audio", audio, functools.partial(
-            build_audio_args, voices, duration=timeline.duration, music=music,
+        jobs.insert(0, _Job("mix audio", audio, run=functools.partial(
+            mix_soundtrack, voices, duration=timeline.duration, music=music,
             music_volume=music_volume)))
     timings = {"plan": time.perf_counter() - began}
 
@@ -342,7 +451,8 @@ def _prune(cache_dir: Path, keep: set[Path]) -> None:
 class _Job:
     what: str
     path: Path
-    argv_for: Callable[..., list[str]]  # called with out=<temp path>
+    argv_for: Callable[..., list[str]] | None = None  # called with out=<temp path>
+    run: Callable[..., Awaitable[None]] | None = None  # or this, awaited with out=<temp path>
 
 
 async def _run_all(jobs: list[_Job], *, workers: int) -> dict[str, float]:
@@ -358,7 +468,11 @@ async def _run_all(jobs: list[_Job], *, workers: int) -> dict[str, float]:
         async with gate:
             began = time.perf_counter()
             with atomic_output(job.path) as tmp:
-                await run_ffmpeg(job.argv_for(out=tmp), what=job.what)
+                if job.run is not None:
+                    await job.run(out=tmp)
+                else:
+                    assert job.argv_for is not None
+                    await run_ffmpeg(job.argv_for(out=tmp), what=job.what)
             spent[job.what] = time.perf_counter() - began
 
     tasks = [asyncio.ensure_future(one(job)) for job in jobs]

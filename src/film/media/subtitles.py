@@ -7,6 +7,7 @@ because it fixes the canvas (PlayResX/Y = the video size) and the style without 
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -143,11 +144,25 @@ def caption_font_size(width: int, height: int) -> int:
     return max(8, round(min(height * 0.065, width * 0.045)))
 
 
+# Burned captions stay above the bottom BAND_CLEARANCE of the frame (where the offline
+# storyboard draws its caption band, 8-16% of the height, plus anti-aliasing and chroma
+# bleed) on a semi-opaque dark box.
+BAND_CLEARANCE = 0.18
+BOX_COLOUR = "&H50000000"  # &HAABBGGRR: black at ~70% opacity
+
+
+def caption_box(width: int, height: int) -> tuple[int, int]:
+    """(box padding, MarginV) in pixels: the box's bottom edge sits `BAND_CLEARANCE` of the
+    height above the frame's bottom."""
+    pad = max(2, round(caption_font_size(width, height) / 4))
+    return pad, math.ceil(height * BAND_CLEARANCE) + pad
+
+
 def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str) -> str:
-    """ASS text drawing `cues` as white outlined captions at the bottom of the frame."""
+    """ASS text drawing `cues` as white captions on a semi-opaque dark box (BorderStyle 3),
+    centred and lifted clear of the bottom `BAND_CLEARANCE` of the frame."""
     size = caption_font_size(width, height)
-    outline = max(1, round(size / 12))
-    margin_v = round(height * 0.05)
+    pad, margin_v = caption_box(width, height)
     margin_h = round(width * 0.05)
     head = (
         "[Script Info]\nScriptType: v4.00+\n"
@@ -155,8 +170,9 @@ def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str) -> st
         "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
         "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
         "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-        f"Style: Default,{font},{size},&H00FFFFFF,&H000000FF,&H00000000,&H80000000,"
-        f"0,0,0,0,100,100,0,0,1,{outline},0,2,{margin_h},{margin_h},{margin_v},1\n\n"
+        # BorderStyle 3 fills the box with OutlineColour (BackColour is its shadow, off)
+        f"Style: Default,{font},{size},&H00FFFFFF,&H000000FF,{BOX_COLOUR},{BOX_COLOUR},"
+        f"0,0,0,0,100,100,0,0,3,{pad},0,2,{margin_h},{margin_h},{margin_v},1\n\n"
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, "
         "Text\n"
     )

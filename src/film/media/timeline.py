@@ -11,10 +11,12 @@ requested overlap with the next shot (0 for the last shot and for "fade"/"cut").
 Transitions:
 - "crossfade": shot i and shot i+1 overlap by T_i frames (xfade). Starts are cumulative,
   `start_i = sum_{j<i}(d_j - T_j)`, the total is `sum d - sum T`. T_i is shortened to at
-  most half of either neighbour, so no frame of a shot belongs to two transitions.
+  most a third of the shorter neighbour (whole frames, rounded down), so short shots keep a
+  clear body and no frame of a shot belongs to two transitions.
 - "fade" (through black): no overlap (T = 0). Shot i fades out over its last
   `transition_duration / 2` and shot i+1 fades in over its first half, so a boundary takes
-  `transition_duration` in all, like a crossfade, and starts stay a plain running sum.
+  `transition_duration` in all (capped like a crossfade), and starts stay a plain running
+  sum.
 - "cut": no overlap, no fades.
 
 Speech starts at its shot's start plus `speech_lead_in` (0 by default). Captions split the
@@ -167,8 +169,9 @@ def build_timeline(
             f = max(f, _frames(need, fps, up=True))
         frames.append(f)
 
-    # Transition i joins shot i and i+1; at most half of either, so bodies never go negative.
-    joins = [min(t_req, frames[i] // 2, frames[i + 1] // 2) for i in range(n - 1)]
+    # Transition i joins shot i and i+1; at most a third of the shorter one (whole frames),
+    # so short shots do not blur into each other and bodies never go negative.
+    joins = [min(t_req, min(frames[i], frames[i + 1]) // 3) for i in range(n - 1)]
     plans: list[ShotPlan] = []
     start = 0
     for i, shot in enumerate(shots):

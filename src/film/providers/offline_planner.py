@@ -22,19 +22,8 @@ from dataclasses import dataclass, field
 
 from film.providers.base import BaseScenarioProvider, ScenarioRequest, ScenarioResult
 from film.providers.offline_text import (
-    BASE_NEGATIVE,
-    EMOTION_WORDS,
-    MOOD_ATMOSPHERE,
-    MOTION_WORDS,
-    OBJECTS,
-    PLAIN_SPEECH,
-    PRONOUNS,
     QUOTE_MARK,
     SENTENCE_SPLIT,
-    SETTINGS,
-    STYLE_PRESETS,
-    TIME_LIGHT,
-    WEATHER,
     body_details,
     characters_in,
     count_cues,
@@ -48,6 +37,19 @@ from film.providers.offline_text import (
     resolve_style,
     uninvert,
     words_of,
+)
+from film.providers.offline_vocab import (
+    BASE_NEGATIVE,
+    EMOTION_WORDS,
+    MOOD_ATMOSPHERE,
+    MOTION_WORDS,
+    OBJECTS,
+    PLAIN_SPEECH,
+    PRONOUNS,
+    SETTINGS,
+    STYLE_PRESETS,
+    TIME_LIGHT,
+    WEATHER,
 )
 from film.schema import Shot, ShotList, Usage
 
