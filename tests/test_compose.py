@@ -13,18 +13,20 @@ from film.errors import InputError, MediaError
 from film.media.compose import (
     Segment,
     Take,
-    build_audio_args,
-    build_loudness_scan_args,
     build_mux_args,
     build_segment_args,
     compose_film,
     concat_list_text,
     escape_filter_value,
-    loudnorm_filter,
-    parse_loudnorm_json,
     plan_segments,
 )
 from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg_sync
+from film.media.soundtrack import (
+    build_audio_args,
+    build_loudness_scan_args,
+    loudnorm_filter,
+    parse_loudnorm_json,
+)
 from film.media.subtitles import parse_srt
 from film.media.timeline import TimelineShot, build_timeline
 
