@@ -277,3 +277,13 @@ def test_the_demo_ending_is_narrated():
     spoken = [s for s in shots if s.narration or s.dialogue]
     assert len(spoken) <= 4
     assert all(len(s.narration.split()) <= 15 for s in shots if s.narration)
+
+
+def test_a_quote_ending_in_an_emoji_or_cjk_stop_gets_no_extra_period():
+    from film.providers.base import ScenarioRequest
+    from film.providers.offline_planner import plan_shot_list
+
+    for text, line in [('Jürgen says "Café crème, merci! 🙏"', "Café crème, merci! 🙏"),
+                       ('Tom says "Go on then"', "Go on then.")]:
+        shots = plan_shot_list(ScenarioRequest(description=text, num_shots=1)).shots
+        assert shots[0].dialogue == line

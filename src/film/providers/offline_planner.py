@@ -140,7 +140,8 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
     def lift(m: re.Match[str]) -> str:
         raw = (m.group(1) or m.group(2)).strip()
         quote = re.sub(r"[,;:\s]+$", "", raw) or "..."
-        quote = quote if quote[-1] in ".!?…" else f"{quote}."
+        # end it like a sentence, unless it already ends in punctuation or an emoji
+        quote = f"{quote}." if quote[-1].isalnum() else quote
         quotes.append(quote)
         tail = text_after(m.end())
         end = "." if raw[-1:] in ".!?" and tail[:1].isupper() else ""
