@@ -15,10 +15,6 @@ import click
 
 from film import __version__
 
-ASPECTS = ["16:9", "9:16", "1:1"]
-TRANSITIONS = ["crossfade", "fade", "cut"]
-STYLE_HINT = "noir, cyberpunk, documentary, fantasy, horror, romance, anime, vintage, ..."
-
 
 class FilmErrorsMixin:
     """Reports FilmErrors (and file-system errors) as one clear message and exit code; the
