@@ -48,8 +48,9 @@ def ffmpeg_binary() -> str:
     )
 
 
-def _argv(args: list[str]) -> list[str]:
-    return [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+def _argv(args: list[str], loglevel: str = "error") -> list[str]:
+    return [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel",
+            loglevel, *args]
 
 
 def run_ffmpeg_sync(args: list[str], *, what: str = "ffmpeg") -> None:
@@ -60,9 +61,11 @@ def run_ffmpeg_sync(args: list[str], *, what: str = "ffmpeg") -> None:
         raise MediaError(f"{what} failed (exit {proc.returncode})", argv=argv, stderr=proc.stderr)
 
 
-async def run_ffmpeg(args: list[str], *, what: str = "ffmpeg") -> None:
-    """Async twin of `run_ffmpeg_sync`: the event loop stays free while ffmpeg works."""
-    argv = _argv(args)
+async def run_ffmpeg(args: list[str], *, what: str = "ffmpeg", loglevel: str = "error") -> str:
+    """Async twin of `run_ffmpeg_sync`: the event loop stays free while ffmpeg works.
+
+    Returns ffmpeg's stderr (at `loglevel`, e.g. "info" for a filter's measurements)."""
+    argv = _argv(args, loglevel)
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -74,11 +77,10 @@ async def run_ffmpeg(args: list[str], *, what: str = "ffmpeg") -> None:
             proc.kill()
             await proc.wait()
         raise
+    text = stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise MediaError(
-            f"{what} failed (exit {proc.returncode})", argv=argv,
-            stderr=stderr.decode("utf-8", "replace"),
-        )
+        raise MediaError(f"{what} failed (exit {proc.returncode})", argv=argv, stderr=text)
+    return text
 
 
 @dataclass

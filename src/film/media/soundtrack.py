@@ -4,14 +4,13 @@ return argv lists (pure); `mix_soundtrack` runs them."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
 from pathlib import Path
 
 from film.errors import InputError, MediaError
-from film.media.ffmpeg import AUDIO_RATE, ffmpeg_binary, probe, run_ffmpeg
+from film.media.ffmpeg import AUDIO_RATE, probe, run_ffmpeg
 
 LOUDNORM = "loudnorm=I=-16:TP=-1.5:LRA=11"
 LOUDNORM_PASSES = 2  # part of the soundtrack's cache key
@@ -108,26 +107,6 @@ def build_audio_args(
     return [*args, "-filter_complex", ";".join(parts), "-map", "[aout]", *encode]
 
 
-async def _ffmpeg_stderr(args: list[str], *, what: str) -> str:
-    """Run ffmpeg at `-loglevel info` and return its stderr (MediaError on failure)."""
-    argv = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        _, raw = await proc.communicate()
-    except asyncio.CancelledError:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        raise
-    stderr = raw.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise MediaError(f"{what} failed (exit {proc.returncode})", argv=argv, stderr=stderr)
-    return stderr
-
-
 async def mix_soundtrack(
     voices: list[tuple[Path, float]], *, duration: float, out: Path,
     music: Path | None = None, music_volume: float = 0.25,
@@ -135,10 +114,10 @@ async def mix_soundtrack(
     """Write the soundtrack to `out`: loudnorm pass 1 measures the mix, pass 2 encodes it."""
     measured = None
     if voices or music is not None:
-        stderr = await _ffmpeg_stderr(
+        stderr = await run_ffmpeg(
             build_loudness_scan_args(voices, duration=duration, music=music,
                                      music_volume=music_volume),
-            what="measure soundtrack loudness")
+            what="measure soundtrack loudness", loglevel="info")
         measured = parse_loudnorm_json(stderr)
     await run_ffmpeg(build_audio_args(voices, duration=duration, out=out, music=music,
                                       music_volume=music_volume, measured=measured),
