@@ -21,9 +21,9 @@ from common import machine, save
 from fake_latency import Latency
 
 from film.config import get_settings
-from film.pipeline import Engine, RunOptions
+from film.build.engine import Engine, RunOptions
 from film.project import Project
-from film.providers import base
+from film.providers import registry
 
 from shotlists import make_shots
 
@@ -39,8 +39,8 @@ def ideal_seconds(shots: int, lanes: int) -> float:
 
 async def one_run(shots: int, concurrency: int) -> float:
     for kind, cls in (("image", "SlowImage"), ("video", "SlowVideo"), ("speech", "SlowSpeech")):
-        base.REGISTRY[kind]["slow"] = f"fake_latency:{cls}"
-        base.DEFAULT_MODELS[kind]["slow"] = "fixed"
+        registry.REGISTRY[kind]["slow"] = f"fake_latency:{cls}"
+        registry.DEFAULT_MODELS[kind]["slow"] = "fixed"
     lines = {i: f"Line number {i}." for i in range(shots)}
     shot_list = make_shots(shots, lines=lines)
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from common import film_cmd, machine, save
 
 from film.config import get_settings
-from film.pipeline import Engine, RunOptions
+from film.build.engine import Engine, RunOptions
 from film.project import Project
 
 from shotlists import make_shots

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
-from film.providers.base import (
+from film.providers.contract import (
     ImageProvider,
     JobContext,
     MediaResult,

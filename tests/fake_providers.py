@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from film.errors import ContentRefused, ProviderError, Unavailable
-from film.providers.base import (
+from film.providers.contract import (
     ImageProvider,
     JobContext,
     MediaResult,
@@ -78,7 +78,14 @@ async def _job(kind: str, shot_id: str, ctx: JobContext) -> str:
     return job
 
 
-class FakeImage(ImageProvider):
+class Priced:
+    """The fakes price themselves (Script.cost), so they may run under --max-cost."""
+
+    def price_known(self) -> bool:
+        return True
+
+
+class FakeImage(Priced, ImageProvider):
 
     def params(self) -> dict[str, Any]:
         return {"steps": 4}
@@ -92,7 +99,7 @@ class FakeImage(ImageProvider):
         return MediaResult(cost_usd=Script.cost, request_id=job)
 
 
-class FakeVideo(VideoProvider):
+class FakeVideo(Priced, VideoProvider):
     def estimate_cost(self, request: Any) -> float:
         return Script.cost
 
@@ -102,7 +109,7 @@ class FakeVideo(VideoProvider):
         return MediaResult(cost_usd=Script.cost, request_id=job)
 
 
-class FakeSpeech(SpeechProvider):
+class FakeSpeech(Priced, SpeechProvider):
     def resolve_voice(self, request: Any) -> str:
         return request.voice or f"voice-{request.roles.index(request.role)}"
 

@@ -12,15 +12,16 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 from film.config import Settings
 from film.errors import InputError
 from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg
-from film.providers.base import ImageRequest, JobContext, VideoRequest, get_provider
-from film.providers.camera_moves import (
+from film.offline.camera_moves import (
     MOVES,
     CameraMoveVideoProvider,
     camera_move_args,
     choose_move,
     held_bars,
 )
-from film.providers.storyboard import StoryboardImageProvider
+from film.offline.storyboard import StoryboardImageProvider
+from film.providers.contract import ImageRequest, JobContext, VideoRequest
+from film.providers.registry import get_provider
 from film.schema import Shot
 
 W, H = 320, 180

@@ -1,15 +1,14 @@
 import pytest
 
-from film.costs import (
+from film.costs import Budget, media_cost
+from film.errors import BudgetExceeded, ConfigError
+from film.scenario.catalogue import (
     PRESETS,
-    Budget,
     estimate_scenario_cost,
-    media_cost,
     parse_openrouter_models,
     resolve_model,
     save_price_cache,
 )
-from film.errors import BudgetExceeded, ConfigError
 
 
 def test_six_presets_with_prices_and_ids():

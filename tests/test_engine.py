@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from film.build.engine import Engine
 from film.errors import BudgetExceeded, InputError, ProjectLocked
 from film.events import ListSink
-from film.pipeline import Engine, RunOptions
 from film.project import Project
-from film.providers import base
+from film.providers import registry
+from film.stages.options import RunOptions
 
 from fake_providers import Script
 from shotlists import make_shots
@@ -24,17 +25,19 @@ SHOT_STAGES = ("images", "video", "speech")
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch):
     for kind, target in FAKE.items():
-        monkeypatch.setitem(base.REGISTRY[kind], "fake", target)
-        monkeypatch.setitem(base.DEFAULT_MODELS[kind], "fake", "m1")
+        monkeypatch.setitem(registry.REGISTRY[kind], "fake", target)
+        monkeypatch.setitem(registry.DEFAULT_MODELS[kind], "fake", "m1")
     Script.reset()
     yield Script
     Script.reset()
 
 
 def options(**kw):
-    defaults = dict(image_provider="fake", video_provider="fake", tts_provider="fake",
-                    stages=SHOT_STAGES, resolution=(320, 180))
-    return RunOptions(**{**defaults, **kw})
+    providers = {"images": kw.pop("image_provider", "fake"),
+                 "video": kw.pop("video_provider", "fake"),
+                 "speech": kw.pop("tts_provider", "fake")}
+    defaults = dict(stages=SHOT_STAGES, resolution=(320, 180))
+    return RunOptions(providers=providers, **{**defaults, **kw})
 
 
 async def run(tmp_path, settings, shots, **kw):
@@ -230,7 +233,7 @@ async def test_chains_run_per_shot_without_a_stage_barrier(tmp_path, settings):
 
 
 async def test_explicit_resolution_is_remembered_by_the_project(tmp_path, settings):
-    from film.status import project_status
+    from film.build.status import project_status
 
     shots = make_shots(2)
     await run(tmp_path, settings, shots, stages=("images",), resolution=(320, 180))

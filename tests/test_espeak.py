@@ -14,9 +14,10 @@ import pytest
 from film.config import Settings
 from film.errors import InputError
 from film.media.ffmpeg import measure_duration, probe
-from film.providers.base import JobContext, SpeechRequest, get_provider
-from film.providers.espeak import EspeakSpeechProvider, engine_info, parse_voice
-from film.voices import ESPEAK_NARRATOR, cast_voices, guess_gender, openai_voice_for
+from film.offline.espeak import EspeakSpeechProvider, engine_info, parse_voice
+from film.providers.contract import JobContext, SpeechRequest
+from film.providers.registry import get_provider
+from film.providers.voices import ESPEAK_NARRATOR, cast_voices, guess_gender, openai_voice_for
 
 LINE = "The old lighthouse keeper watched the storm roll in tonight."  # 10 words
 ROLES = ["narrator", "Tom", "Queen Mara", "Little Girl", "old fisherman"]

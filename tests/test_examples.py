@@ -157,9 +157,9 @@ def test_every_command_in_the_file_parses(tmp_path) -> None:
 
 def test_offline_planner_keeps_every_quoted_line(tmp_path) -> None:
     """Each template, planned offline, gives -n shots and every quoted line as dialogue."""
-    pytest.importorskip("film.providers.offline_planner")
-    from film.providers.base import ScenarioRequest
-    from film.providers.offline_planner import plan_shot_list
+    pytest.importorskip("film.scenario.planner")
+    from film.scenario.contract import ScenarioRequest
+    from film.scenario.planner import plan_shot_list
 
     for title, section in sections().items():
         args = next(c for c in film_commands(section) if c[1] == "run" and option(c, "-d"))

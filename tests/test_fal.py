@@ -15,10 +15,10 @@ from PIL import Image
 from film.costs import media_cost
 from film.errors import ConfigError, ContentRefused, ProviderError, RateLimited, Unavailable
 from film.media.ffmpeg import probe
-from film.providers.base import get_provider
-from film.providers.fal_queue import request_base
-from film.providers.image_providers import FalImageProvider
-from film.providers.video_providers import FalVideoProvider, image_data_uri, video_prompt
+from film.providers.images import FalImageProvider
+from film.providers.registry import get_provider
+from film.providers.video import FalVideoProvider, image_data_uri, video_prompt
+from film.vendors.fal import request_base
 
 from fakes import fixtures
 from fakes.fixtures import assert_no_secret, make_env

@@ -3,7 +3,7 @@ import pytest
 import respx
 
 from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
-from film.providers.http import RetryPolicy, download, send_with_retries
+from film.vendors.http import RetryPolicy, download, send_with_retries
 
 URL = "https://api.example.test/v1/thing"
 

@@ -10,13 +10,13 @@ import pytest
 import respx
 
 from film.config import Settings
-from film.costs import estimate_tokens, resolve_model
 from film.errors import ProviderError
-from film.llm_cache import LLMCache, cache_key, fit_description
-from film.providers.base import ScenarioRequest
-from film.providers.http import RetryPolicy
-from film.providers.offline_planner import plan_shot_list
-from film.providers.scenario_providers import OpenRouterScenarioProvider
+from film.scenario.cache import LLMCache, cache_key, fit_description
+from film.scenario.catalogue import estimate_tokens, resolve_model
+from film.scenario.contract import ScenarioRequest
+from film.scenario.planner import plan_shot_list
+from film.scenario.providers import OpenRouterScenarioProvider
+from film.vendors.http import RetryPolicy
 
 KEY = "sk-or-v1-CACHESECRET"
 BASE = "https://openrouter.test/api/v1"

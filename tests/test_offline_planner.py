@@ -6,9 +6,9 @@ from itertools import pairwise
 
 import pytest
 
-from film.providers.base import ScenarioRequest
-from film.providers.offline_planner import STYLE_PRESETS, plan_shot_list, resolve_style
-from film.providers.scenario_providers import OfflineScenarioProvider, get_scenario_provider
+from film.scenario.contract import ScenarioRequest
+from film.scenario.planner import STYLE_PRESETS, plan_shot_list, resolve_style
+from film.scenario.providers import OfflineScenarioProvider, get_scenario_provider
 from film.schema import ShotList
 
 NOIR = ("A detective enters his dimly lit office on a rainy night. He finds a letter on his "
@@ -257,7 +257,7 @@ def test_animals_get_animal_details_in_close_shots():
 
 
 def test_body_details_for_people_and_animals():
-    from film.providers.offline_text import body_details, is_animal, pronoun_target
+    from film.scenario.planner_text import body_details, is_animal, pronoun_target
 
     assert body_details("old trapper")[0] == "hands"
     assert body_details("fox") == ("paws and tracks", "fur", "eyes")
@@ -280,8 +280,8 @@ def test_the_demo_ending_is_narrated():
 
 
 def test_a_quote_ending_in_an_emoji_or_cjk_stop_gets_no_extra_period():
-    from film.providers.base import ScenarioRequest
-    from film.providers.offline_planner import plan_shot_list
+    from film.scenario.contract import ScenarioRequest
+    from film.scenario.planner import plan_shot_list
 
     for text, line in [('Jürgen says "Café crème, merci! 🙏"', "Café crème, merci! 🙏"),
                        ('Tom says "Go on then"', "Go on then.")]:

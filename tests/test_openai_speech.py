@@ -14,9 +14,10 @@ from film.config import Settings
 from film.costs import media_cost
 from film.errors import ConfigError, InputError, ProviderError, RateLimited, Unavailable
 from film.media.ffmpeg import measure_duration
-from film.providers.base import JobContext, SpeechRequest, get_provider
-from film.providers.http import RetryPolicy
-from film.providers.speech_providers import OpenAISpeechProvider, parse_wav, split_text
+from film.providers.contract import JobContext, SpeechRequest
+from film.providers.registry import get_provider
+from film.providers.speech import OpenAISpeechProvider, parse_wav, split_text
+from film.vendors.http import RetryPolicy
 
 KEY = "sk-test-Sup3rSecretKey0123456789"
 BASE = "http://tts.test/v1"

@@ -13,16 +13,11 @@ from PIL import Image
 from film.costs import media_cost
 from film.errors import ConfigError, ContentRefused, ProviderError, Unavailable
 from film.media.ffmpeg import probe
-from film.providers.base import get_provider
-from film.providers.image_providers import ReplicateImageProvider, nearest_aspect
-from film.providers.replicate_api import (
-    CREATE_WAIT_SECONDS,
-    SYNC_WAIT_TIMEOUT,
-    ReplicateAPI,
-    output_urls,
-)
-from film.providers.retry import RetryPolicy
-from film.providers.video_providers import ReplicateVideoProvider
+from film.providers.images import ReplicateImageProvider, nearest_aspect
+from film.providers.registry import get_provider
+from film.providers.video import ReplicateVideoProvider
+from film.vendors.replicate import CREATE_WAIT_SECONDS, SYNC_WAIT_TIMEOUT, ReplicateAPI, output_urls
+from film.vendors.retry import RetryPolicy
 
 from fakes import fixtures
 from fakes.fixtures import assert_no_secret, make_env

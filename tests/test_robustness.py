@@ -205,7 +205,7 @@ def test_a_different_description_does_not_silently_reuse_a_hand_made_shot_list(t
     project = tmp_path / "p"
     invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
     result = invoke("run", "A fox crosses a frozen lake.", "-p", project, "--json", ok=False)
-    assert result.exit_code == 2 and "--new-shots" in result.output
+    assert result.exit_code == 2 and "--overwrite" in result.output
     result = invoke("scenario", "-d", "A fox crosses a frozen lake.", "-p", project, ok=False)
     assert result.exit_code == 2 and "--overwrite" in result.output
     invoke("scenario", "-d", "A fox crosses a frozen lake.", "-p", project, "--overwrite")
@@ -219,19 +219,20 @@ def test_estimate_does_not_charge_for_a_job_the_next_run_collects(tmp_path, shot
     manifest = json.loads((project / "manifest.json").read_text())
     entry = manifest["artifacts"]["images/shot_001.png"]
     manifest["settings"]["options"]["image_provider"] = "fal:flux-schnell"
+    from film.build.engine import Engine
+    from film.build.freshness import input_hash_of
     from film.config import get_settings
-    from film.freshness import input_hash_of
-    from film.pipeline import Engine, RunOptions
     from film.project import Project
-    from film.stages.images import plan_image
+    from film.stages.options import RunOptions
+    from film.stages.table import stage
 
     monkeypatch.setenv("FAL_KEY", "k")
     get_settings.cache_clear()
     shot_list = make_shots(2, lines={0: "Up we go."})
-    engine = Engine(Project.at(project), shot_list, RunOptions(image_provider="fal"),
+    engine = Engine(Project.at(project), shot_list, RunOptions(providers={"images": "fal"}),
                     get_settings())
-    provider = engine.provider("images")
-    _req, inputs = plan_image(engine, shot_list.shots[0], provider)
+    provider = engine.provider(stage("images"))
+    _req, inputs = stage("images").plan(engine, shot_list.shots[0], provider)
     entry.update(status="submitted", request_id="paid-1", provider="fal:flux-schnell",
                  input_hash=input_hash_of("images", provider, inputs))
     (project / "images" / "shot_001.png").unlink()

@@ -10,18 +10,18 @@ import pytest
 import respx
 
 from film.config import Settings
-from film.costs import ResolvedModel, cost_from_usage, resolve_model
 from film.errors import ConfigError, ProviderError
-from film.providers.base import ScenarioRequest
-from film.providers.http import RetryPolicy
-from film.providers.offline_planner import plan_shot_list
-from film.providers.scenario_prompt import SYSTEM_PROMPT, response_schema
-from film.providers.scenario_providers import (
+from film.scenario.catalogue import ResolvedModel, cost_from_usage, resolve_model
+from film.scenario.contract import ScenarioRequest
+from film.scenario.planner import plan_shot_list
+from film.scenario.prompt import SYSTEM_PROMPT, response_schema
+from film.scenario.providers import (
     LocalLLMScenarioProvider,
     OfflineScenarioProvider,
     OpenRouterScenarioProvider,
     get_scenario_provider,
 )
+from film.vendors.http import RetryPolicy
 
 KEY = "sk-or-v1-TESTSECRET0123456789"
 BASE = "https://openrouter.test/api/v1"

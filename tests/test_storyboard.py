@@ -8,14 +8,15 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from film.config import Settings
-from film.providers.base import ImageRequest, JobContext, get_provider
-from film.providers.storyboard import (
+from film.offline.storyboard import (
     StoryboardImageProvider,
     cast,
     read_look,
     render_storyboard_frame,
 )
-from film.providers.storyboard_overlays import bars, clean_text, excerpt, font, wrap
+from film.offline.storyboard_overlays import bars, clean_text, excerpt, font, wrap
+from film.providers.contract import ImageRequest, JobContext
+from film.providers.registry import get_provider
 from film.schema import Shot
 
 # shared/fixtures/reference_shot.json (copied: CI clones only the repository)

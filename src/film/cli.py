@@ -1,83 +1,18 @@
 """The `film` command: thin click commands that parse options, call a stage, render results.
 
 Heavy modules (pydantic models, httpx, Pillow, providers) are imported inside commands so
-`film --help` stays instant. Only this module turns a FilmError into a message and exit code.
+`film --help` stays instant. Errors and signals are handled in film.cli_commands.base; the
+commands live in film.cli_commands and never import this module.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
-from typing import Any
 
 import click
 
 from film import __version__
-
-
-class FilmErrorsMixin:
-    """Reports FilmErrors (and file-system errors) as one clear message and exit code; the
-    traceback only with --debug (or FILM_DEBUG=1)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)  # type: ignore[misc]
-        except KeyboardInterrupt:
-            click.echo("\ninterrupted: everything finished so far is kept; run again to resume.",
-                       err=True)
-            ctx.exit(130)
-        except Exception as exc:
-            from film.errors import FilmError
-
-            debug = ctx.find_root().meta.get("film.debug") or os.environ.get("FILM_DEBUG")
-            if debug or not isinstance(exc, (FilmError, OSError)):
-                raise
-            if isinstance(exc, OSError):  # a full disk, a folder where a file should be, ...
-                where = f": {exc.filename}" if exc.filename else ""
-                click.secho(f"error: {exc.strerror or exc}{where}", fg="red", err=True)
-                click.echo("hint: add --debug (film --debug ...) for the details.", err=True)
-                ctx.exit(1)
-            _report_error(exc)
-            ctx.exit(exc.exit_code)
-
-
-class FilmGroup(FilmErrorsMixin, click.Group):
-    """The `film` group."""
-
-
-class FilmCommand(FilmErrorsMixin, click.Command):
-    """A command run on its own (the `python -m pipelines.X` entry points)."""
-
-
-def _report_error(exc: Any) -> None:
-    from film.errors import MediaError
-
-    if isinstance(exc, MediaError):  # the message, then only the last lines of ffmpeg's
-        head = exc.message.split("\n--- ffmpeg stderr")[0]
-        tail = exc.stderr_tail.strip().splitlines()[-3:]
-        click.secho(f"error: {head}", fg="red", err=True)
-        for line in tail:
-            click.echo(f"  ffmpeg: {line}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        click.echo("(film --debug ... shows the full ffmpeg command and output)", err=True)
-        return
-    click.secho(f"error: {exc.message}", fg="red", err=True)
-    if getattr(exc, "cost_usd", 0):
-        click.echo(f"(the failed attempt still cost ${exc.cost_usd:.4f})", err=True)
-    if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
-
-
-def run_async(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-def settings() -> Any:
-    from film.config import get_settings
-
-    return get_settings()
+from film.cli_commands.base import FilmGroup
 
 
 @click.group(cls=FilmGroup, context_settings={"help_option_names": ["-h", "--help"]})

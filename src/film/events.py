@@ -2,7 +2,8 @@
 
 The engine calls `sink.emit(event, **fields)`. Sinks: `RichSink` (bars on stderr for a TTY,
 plain lines in CI logs), `JsonSink` (newline-delimited JSON on stdout, for machines),
-`QuietSink`, and `ListSink` (collects events; tests use it).
+`MessageSink` (only what a person must read), `QuietSink`, and `ListSink` (collects events;
+tests use it).
 """
 
 from __future__ import annotations
@@ -48,11 +49,27 @@ class JsonSink(QuietSink):
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self.start = time.monotonic()
+        #: whether `run_finished` was written (an error after it needs no event of its own)
+        self.finished = False
 
     def emit(self, event: str, **fields: Any) -> None:
+        self.finished = self.finished or event == "run_finished"
         record = {"event": event, "t": round(time.monotonic() - self.start, 3), **fields}
         self.stream.write(json.dumps(record, default=str) + "\n")
         self.stream.flush()
+
+
+class MessageSink(QuietSink):
+    """Only what a person must read (messages, retries, fallbacks), a line each on stderr."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+
+    def emit(self, event: str, **fields: Any) -> None:
+        if event in ("message", "retry", "fallback", "resumed"):
+            line = _describe(event, fields)
+            if line:
+                print(line, file=self.stream, flush=True)
 
 
 class RichSink(QuietSink):

@@ -41,14 +41,15 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (temp file, fsync, rename)."""
+def atomic_write_bytes(path: str | Path, data: bytes, *, sync: bool = True) -> None:
+    """Write `data` to `path` atomically (temp file, fsync unless `sync` is False, rename)."""
     path = Path(path)
     try:
         with atomic_output(path) as tmp, open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
     except PermissionError as exc:
         raise InputError(f"cannot write {path}: permission denied") from exc
     except IsADirectoryError as exc:
@@ -59,12 +60,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, *, sync: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), sync=sync)
 
 
-def atomic_write_json(path: str | Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+def atomic_write_json(path: str | Path, data: Any, *, sync: bool = True) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", sync=sync)
 
 
 def canonical_hash(data: Any) -> str:

@@ -1,7 +1,7 @@
 """A project folder: its paths, its manifest (what was made from what) and its run lock.
 
-    DIR/shots.json  images/<id>.png  clips/<id>.mp4  audio/<id>.wav
-    DIR/subtitles.srt  final.mp4  manifest.json  .film/ (lock, segment cache)
+    DIR/manifest.json  and each stage's files (where: film.stages.table)
+    DIR/.film/  the run lock, the manifest's backup, replaced shot lists, the segment cache
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import contextvars
 import json
 import os
 import re
+import secrets
+import shlex
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -23,9 +26,9 @@ from pydantic import BaseModel, Field
 from film.errors import InputError, ProjectLocked
 from film.fsutil import atomic_write_json
 
-Stage = Literal["images", "video", "speech", "compose"]
-STAGES: tuple[str, ...] = ("images", "video", "speech", "compose")
-Status = Literal["done", "submitted", "failed"]
+#: done; submitted (a remote job is under way or waiting to be collected); failed; writing
+#: (the file is being renamed into place: done if it is there with the recorded size)
+Status = Literal["done", "submitted", "failed", "writing"]
 
 
 class Artifact(BaseModel):
@@ -44,6 +47,8 @@ class Artifact(BaseModel):
     request_id: str | None = None
     #: the file's size when recorded: a file of another size was replaced by hand
     size: int | None = None
+    #: a document's content digest when recorded (shots.json): another one was edited by hand
+    digest: str | None = None
     #: an offline stand-in made because `fallback_for` (a remote provider) failed
     fallback: bool = False
     fallback_for: str | None = None
@@ -76,50 +81,49 @@ class Manifest(BaseModel):
 
 @dataclass(frozen=True)
 class Project:
-    """Paths inside one project folder, and loading/saving its manifest atomically."""
+    """Paths inside one project folder, and loading/saving its manifest atomically.
+
+    A project with `record=False` is a loose output (`film scenario -o FILE`): nothing is
+    recorded and no lock is taken."""
 
     root: Path
+    record: bool = True
 
     @classmethod
-    def at(cls, root: str | Path) -> Project:
-        return cls(Path(root).expanduser())
-
-    @property
-    def shots_path(self) -> Path:
-        return self.root / "shots.json"
+    def at(cls, root: str | Path, *, record: bool = True) -> Project:
+        """The project in folder `root`; an empty path is refused (it would mean here)."""
+        text = str(root)
+        if not text.strip():
+            raise InputError("the project folder is an empty path",
+                             hint="Name a folder, e.g. -p myfilm (or -p . for this one).")
+        if "\x00" in text:
+            raise InputError("the project folder's name contains a NUL byte")
+        return cls(Path(text).expanduser(), record)
 
     @property
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
     @property
-    def final_path(self) -> Path:
-        return self.root / "final.mp4"
-
-    @property
-    def subtitles_path(self) -> Path:
-        return self.root / "subtitles.srt"
+    def backup_path(self) -> Path:
+        """The last manifest saved, kept apart so a damaged manifest.json can be restored."""
+        return self.work_dir / "manifest.backup.json"
 
     @property
     def work_dir(self) -> Path:
         return self.root / ".film"
 
-    def image_path(self, shot_id: str) -> Path:
-        return self.root / "images" / f"{shot_id}.png"
-
-    def clip_path(self, shot_id: str) -> Path:
-        return self.root / "clips" / f"{shot_id}.mp4"
-
-    def audio_path(self, shot_id: str) -> Path:
-        return self.root / "audio" / f"{shot_id}.wav"
-
-    def artifact_path(self, stage: str, shot_id: str) -> Path:
-        return {"images": self.image_path, "video": self.clip_path, "speech": self.audio_path}[
-            stage
-        ](shot_id)
-
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+    def keep_in_history(self, path: Path) -> Path:
+        """Copy `path` (about to be replaced) into .film/history/ under a dated name."""
+        history = self.work_dir / "history"
+        history.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = history / f"{path.stem}-{stamp}-{secrets.token_hex(2)}{path.suffix}"
+        shutil.copy2(path, kept)
+        return kept
 
     def ensure(self) -> None:
         """Create the folder (and say clearly when that is impossible)."""
@@ -132,20 +136,33 @@ class Project:
     def load_manifest(self) -> Manifest:
         """The manifest, or an empty one for a new project; a damaged one is an InputError."""
         path = self.manifest_path
-        if not path.exists():
+        if not self.record or not path.exists():
             return Manifest()
         try:
             return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, OSError) as exc:
-            raise InputError(
-                f"{path} is damaged ({str(exc).splitlines()[0][:120]})",
-                hint=f"Move it aside (mv {path} {path}.bad) to start the bookkeeping afresh: "
-                "files already made are adopted, not made again, but the spend ledger "
-                "starts from zero.",
-            ) from exc
+            raise InputError(f"{path} is damaged ({str(exc).splitlines()[0][:120]})",
+                             hint=self._restore_hint()) from exc
+
+    def _restore_hint(self) -> str:
+        backup = self.backup_path
+        try:
+            Manifest.model_validate(json.loads(backup.read_text(encoding="utf-8")))
+        except (ValueError, OSError):
+            return (f"Move it aside (mv {shlex.quote(str(self.manifest_path))} "
+                    f"{shlex.quote(str(self.manifest_path))}.bad) to start the bookkeeping "
+                    "afresh: files already made are kept, but the spend ledger starts from "
+                    "zero and remembered options (providers, --resolution) must be given again.")
+        return (f"Restore the copy film keeps: cp {shlex.quote(str(backup))} "
+                f"{shlex.quote(str(self.manifest_path))}")
 
     def save_manifest(self, manifest: Manifest) -> None:
-        atomic_write_json(self.manifest_path, manifest.model_dump(mode="json"))
+        """Write manifest.json atomically, and the same content as its backup."""
+        if not self.record:
+            return
+        data = manifest.model_dump(mode="json")
+        atomic_write_json(self.manifest_path, data)
+        atomic_write_json(self.backup_path, data, sync=False)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -156,7 +173,7 @@ class Project:
         takes over and removes the temporary files the killed run left.
         """
         key = str(self.root.resolve())
-        if key in _MINE.get():  # this task (or the one that started it) holds it
+        if not self.record or key in _MINE.get():  # this task (or the one that started it) holds it
             yield
             return
         if key in _HELD:  # another task or thread of this process holds it
@@ -199,8 +216,8 @@ class Project:
 
     def _remove_stale_temp_files(self) -> None:
         """Delete `.name.tmp-<pid>-xxxx` files left by processes that no longer run."""
-        for folder in (self.root, self.root / "images", self.root / "clips", self.root / "audio"):
-            for path in folder.glob(".*.tmp-*"):
+        for path in self.root.rglob(".*.tmp-*"):
+            if path.is_file():
                 match = re.search(r"\.tmp-(\d+)-", path.name)
                 if match and not _pid_alive(int(match.group(1))):
                     with contextlib.suppress(OSError):

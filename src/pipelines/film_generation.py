@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from film.cli import FilmCommand
+from film.cli_commands.base import FilmCommand
 from film.cli_commands.common import compose_options, provider_options, run_options
 
 
@@ -31,9 +31,10 @@ def film_generation(shots: Path, output_dir: Path, **kw):  # type: ignore[no-unt
     The same engine as `film run --shots SHOTS -p DIR`: finished work is reused, a killed
     run resumes, remote failures fall back to the offline result.
     """
-    from film.cli_commands.media_commands import _execute, _media_opts
+    from film.cli_commands.execute import media_options, run_stages
+    from film.stages.table import MEDIA_STAGES
 
-    _execute(output_dir, shots, ("images", "video", "speech", "compose"), _media_opts(kw))
+    run_stages(output_dir, shots, MEDIA_STAGES, media_options(kw))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    from film.cli import FilmCommand
+    from film.cli_commands.base import FilmCommand
     from film.cli_commands.scenario_commands import scenario_command
 
     command = FilmCommand(scenario_command.name, params=scenario_command.params,

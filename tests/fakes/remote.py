@@ -17,9 +17,9 @@ from PIL import Image
 
 from film.config import Settings
 from film.media.ffmpeg import run_ffmpeg_sync
-from film.providers.base import ImageRequest, JobContext, VideoRequest
-from film.providers.http import RetryPolicy
+from film.providers.contract import ImageRequest, JobContext, VideoRequest
 from film.schema import Shot
+from film.vendors.http import RetryPolicy
 
 # ---- media ----------------------------------------------------------------------------------
 

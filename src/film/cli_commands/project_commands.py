@@ -6,8 +6,15 @@ import json
 
 import click
 
-from film.cli import settings
-from film.cli_commands.common import compose_options, project_option, provider_options, run_options
+from film.cli_commands.common import (
+    compose_options,
+    project_option,
+    provider_options,
+    run_options,
+    settings,
+)
+from film.cli_commands.execute import media_options, run_stages
+from film.stages.table import MEDIA_STAGES, SHOT_STAGES, dependents
 
 
 @click.command("status")
@@ -15,30 +22,28 @@ from film.cli_commands.common import compose_options, project_option, provider_o
 @click.option("--json", "as_json", is_flag=True)
 def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     """Show per shot and stage what is done, stale, missing, failed or running."""
+    from film.build.runner import adopt_shots
+    from film.build.status import project_status
     from film.project import Project
-    from film.runner import adopt_shots
-    from film.status import SHOT_STAGES, project_status
 
     project = Project.at(project_dir)
     report = project_status(project, adopt_shots(project, None), settings())
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    from film.render import out, status_table
+    from film.cli_commands.render import out, status_table
 
     out.print(status_table(report["shots"], list(SHOT_STAGES)))
-    out.print(f"final.mp4: {report['final']}   spent on this project: "
-              f"${report['total_cost_usd']:.4f}")
-
-
-DEPENDENTS = {"images": ("images", "video"), "video": ("video",), "speech": ("speech",)}
+    film = "   ".join(f"{name}: {state}" for name, state in report["film"].items())
+    out.print(f"{film}   spent on this project: ${report['total_cost_usd']:.4f}",
+              markup=False, highlight=False)
 
 
 @click.command("regen")
 @project_option()
 @click.option("--shot", "shot_ids", multiple=True, required=True, metavar="ID",
               help="The shot to redo (repeatable).")
-@click.option("--stage", type=click.Choice(["images", "video", "speech"]), default="images",
+@click.option("--stage", type=click.Choice(list(SHOT_STAGES)), default="images",
               show_default=True, help="Which stage to redo; everything after it follows.")
 @provider_options
 @compose_options
@@ -55,22 +60,22 @@ def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untype
       film regen -p noir --shot shot_002 --stage speech
       film regen -p noir --shot shot_005 --stage video --video-provider fal:kling
     """
-    from film.cli_commands.media_commands import _execute, _media_opts
+    from film.build.runner import adopt_shots
     from film.errors import InputError
     from film.project import Project
-    from film.runner import adopt_shots
+    from film.stages.table import stage as stage_of
 
     project = Project.at(project_dir)
     shot_list = adopt_shots(project, None)
     for shot_id in shot_ids:
         shot = shot_list.shot(shot_id)  # InputError naming the known ids
-        if stage == "speech" and not shot.spoken_text:
-            raise InputError(f"{shot_id} has no dialogue or narration to speak",
-                             hint="Add a line to it in shots.json first.")
-    opts = _media_opts(kw)
-    opts["force"] = frozenset((sid, s) for sid in shot_ids for s in DEPENDENTS[stage])
+        if not stage_of(stage).applies(shot):
+            raise InputError(f"{shot_id} has nothing for the {stage} stage (no dialogue or "
+                             "narration to speak)", hint="Add a line to it in shots.json first.")
+    opts = media_options(kw)
+    opts["force"] = frozenset((sid, name) for sid in shot_ids for name in dependents(stage))
     opts["only"] = frozenset(shot_ids)
-    _execute(project_dir, None, ("images", "video", "speech", "compose"), opts)
+    run_stages(project_dir, None, MEDIA_STAGES, opts)
 
 
 COMMANDS = [status_command, regen_command]

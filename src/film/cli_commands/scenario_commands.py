@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
-from film.cli import run_async, settings
-from film.cli_commands.common import ASPECTS
+from film.cli_commands.common import ASPECTS, FiniteFloat, make_sink, run_async, settings
 
 STYLE_HELP = "Visual style: noir, cyberpunk, documentary, fantasy, horror, romance, anime, " \
              "vintage, or your own words."
 
 
 def description_options(func):  # type: ignore[no-untyped-def]
-    """-d/--description, --description-file, -n, --model, --style, --mood, --aspect-ratio."""
+    """-d/--description, --description-file, -n, --model, --style, --mood, --aspect-ratio,
+    --shot-duration, --stream, --no-cache."""
     for option in reversed([
-        click.option("-d", "--description", help="What happens, in plain English ('-' reads "
+        click.option("-d", "--description", help="What happens, in plain words ('-' reads "
                      "stdin)."),
         click.option("--description-file", type=click.Path(dir_okay=False, allow_dash=True),
-                     help="Read the description from a file ('-' for stdin)."),
+                     help="Read the description from a UTF-8 file ('-' for stdin)."),
         click.option("-n", "--num-shots", type=click.IntRange(1, 30), default=5,
                      show_default=True, help="How many shots (1-30)."),
         click.option("--model", "-m", default=None, help="offline, a preset (see `film models`),"
@@ -32,10 +32,11 @@ def description_options(func):  # type: ignore[no-untyped-def]
         click.option("--mood", default=None, help="Overall mood, e.g. tense, joyful, eerie."),
         click.option("--aspect-ratio", type=click.Choice(ASPECTS), default="16:9",
                      show_default=True),
-        click.option("--shot-duration", type=click.FloatRange(0.5, 30), default=5.0,
+        click.option("--shot-duration", type=FiniteFloat(0.5, 30), default=5.0,
                      show_default=True, help="Seconds per shot the planner aims for."),
         click.option("--stream", is_flag=True, help="Stream the LLM reply with live progress."),
-        click.option("--no-cache", is_flag=True, help="Ignore the LLM reply cache."),
+        click.option("--no-cache", is_flag=True, help="Ask the LLM again even if an identical "
+                     "request was answered before."),
     ]):
         func = option(func)
     return func
@@ -43,10 +44,11 @@ def description_options(func):  # type: ignore[no-untyped-def]
 
 def pick_model(model: str | None, quiet: bool = False) -> str:
     """The --model value, else the default; says in one line when that is offline."""
-    s = settings()
+    from film.build.runner import provider_default
+
     if model:
         return model
-    chosen = s.default_scenario_model()
+    chosen = provider_default("scenario", settings())
     if chosen == "offline" and not quiet:
         click.echo("note: OPENROUTER_API_KEY is not set, so the offline planner writes the shot "
                    "list (set a key or pass --model for an LLM).", err=True)
@@ -55,9 +57,9 @@ def pick_model(model: str | None, quiet: bool = False) -> str:
 
 def build_request(description: str | None, description_file: str | None, num_shots: int,
                   style: str | None, mood: str | None, aspect_ratio: str,
-                  shot_duration: float):  # type: ignore[no-untyped-def]
+                  shot_duration: float) -> Any:
     """The ScenarioRequest from the command's options (reads the description)."""
-    from film.providers.base import ScenarioRequest
+    from film.scenario.contract import ScenarioRequest
     from film.stages.scenario import read_description
 
     return ScenarioRequest(description=read_description(description, description_file),
@@ -65,16 +67,12 @@ def build_request(description: str | None, description_file: str | None, num_sho
                            aspect_ratio=aspect_ratio, shot_duration=shot_duration)
 
 
-def make_shot_list(request, model: str, stream: bool, no_cache: bool):  # type: ignore[no-untyped-def]
-    """Run the scenario stage and return its result (shared by `scenario` and `run`)."""
-    from film.stages.scenario import generate_scenario
-
-    progress = _stream_progress if stream else None
-    result = run_async(generate_scenario(request, model, settings(), stream=stream,
-                                         use_cache=not no_cache, on_progress=progress))
-    if stream and result.usage.completion_tokens:
-        sys.stderr.write("\n")  # end the live progress line
-    return result
+def scenario_options(model: str, stream: bool, no_cache: bool) -> dict[str, Any]:
+    """The scenario stage's provider and its options, as build_options takes them."""
+    provider: dict[str, Any] = {"stream": stream, "use_cache": not no_cache}
+    if stream:
+        provider["on_progress"] = _stream_progress
+    return {"model": model, "provider_options": {"scenario": provider}}
 
 
 def _stream_progress(elapsed: float, tokens: int) -> None:
@@ -92,65 +90,75 @@ def _stream_progress(elapsed: float, tokens: int) -> None:
 @click.option("--list-models", is_flag=True, help="List the models and prices, then exit.")
 @click.option("--estimate-only", is_flag=True, help="Print the expected tokens and cost, "
               "make nothing.")
+@click.option("--max-cost", type=FiniteFloat(0.0), default=None, metavar="USD",
+              help="Refuse the LLM call if it would take the project's spend past USD.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("--overwrite", is_flag=True, help="Replace a project's shots.json even if it was "
-              "edited by hand.")
+@click.option("--overwrite", is_flag=True, help="Replace a shot list that was edited by hand "
+              "(in a project the old one is kept in .film/history/), or an existing -o file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of the shot list.")
 def scenario_command(description, description_file, num_shots, model, style, mood, aspect_ratio,
                      shot_duration, stream, no_cache, output, project_dir, list_models,
-                     estimate_only, as_json, overwrite, quiet):  # type: ignore[no-untyped-def]
+                     estimate_only, max_cost, as_json, overwrite, quiet):  # type: ignore[no-untyped-def]
     """Turn a description into a validated shot list (shots.json).
 
     \b
     Examples:
       film scenario -d "A detective enters his dimly lit office on a rainy night." -n 5
-      film scenario --description-file idea.txt --model claude-3.5-sonnet --style noir
+      film scenario --description-file idea.txt --model claude-3.5-sonnet --style noir -p noir
       echo "A fox crosses a frozen lake at dawn." | film scenario -d - -o fox.json
     """
     if list_models:
         return _print_models(as_json)
-    from film.costs import estimate_scenario_cost, resolve_model
-    from film.stages.scenario import write_shot_list
+    from film.build.runner import build_options, run_project
+    from film.project import Project
+    from film.schema import load_shot_list
 
     started = time.monotonic()
     request = build_request(description, description_file, num_shots, style, mood,
                             aspect_ratio, shot_duration)
     model = pick_model(model, quiet=quiet)
-    resolved = resolve_model(model, settings().user_dir())
     if estimate_only:
-        estimate = {"model": resolved.label, "model_id": resolved.model_id,
-                    **estimate_scenario_cost(resolved, request.description, num_shots)}
-        return _print_estimate(estimate, as_json)
-    target = output or ((project_dir / "shots.json") if project_dir else Path("shots.json"))
-    if Path(target).is_dir():
-        target = Path(target) / "shots.json"
-    from film.project import Project
-    from film.stages.scenario import edited_by_hand, record_scenario
-
-    folder = Path(target).parent
-    is_project = Path(target).name == "shots.json" and (
-        project_dir is not None or (folder / "manifest.json").exists())
-    project = Project.at(folder) if is_project else None
-    with project.lock() if project else contextlib.nullcontext():
-        if project is not None and not overwrite and project.manifest_path.exists() \
-                and edited_by_hand(project):
-            from film.errors import InputError
-
-            raise InputError(f"{target} was edited by hand since film wrote it",
-                             hint="Add --overwrite to replace it, or write elsewhere with -o.")
-        result = make_shot_list(request, model, stream, no_cache)
-        path = write_shot_list(result, target)
-        if project is not None:
-            record_scenario(project, result, path)
+        return _print_estimate(request, model, as_json)
+    target = _target(output, project_dir)
+    is_project = target.name == "shots.json" and (
+        project_dir is not None or (target.parent / "manifest.json").exists())
+    project = Project.at(target.parent, record=is_project)
+    s = settings()
+    options = build_options(
+        s, project, stages=("scenario",), scenario=request, max_cost=max_cost,
+        force=frozenset({("film", "scenario")}) if overwrite or no_cache else frozenset(),
+        outputs={} if is_project else {"scenario": target},
+        **scenario_options(model, stream, no_cache))
+    sink = make_sink(False, True) if quiet or as_json else _message_sink()
+    with project.lock():
+        summary = run_project(project, None, options, s, sink)
+    if stream and summary.llm.get("completion_tokens"):
+        sys.stderr.write("\n")  # end the live progress line
     if quiet and not as_json:
-        click.echo(str(path))
+        click.echo(str(target))
         return
-    _print_result(result, path, time.monotonic() - started, as_json)
+    _print_result(load_shot_list(target), summary.llm, target, time.monotonic() - started,
+                  as_json)
+
+
+def _target(output: Path | None, project_dir: Path | None) -> Path:
+    from film.errors import InputError
+
+    if output is not None and not str(output).strip():
+        raise InputError("-o names an empty path")
+    target = output or ((project_dir / "shots.json") if project_dir else Path("shots.json"))
+    return target / "shots.json" if target.is_dir() else target
+
+
+def _message_sink() -> Any:
+    from film.events import MessageSink
+
+    return MessageSink()
 
 
 def _print_models(as_json: bool) -> None:
-    from film.costs import PRESETS, PRICES_TAKEN
-    from film.render import models_table, out
+    from film.cli_commands.render import models_table, out
+    from film.scenario.catalogue import PRESETS, PRICES_TAKEN
 
     if as_json:
         click.echo(json.dumps({"prices_taken": PRICES_TAKEN,
@@ -159,7 +167,12 @@ def _print_models(as_json: bool) -> None:
     out.print(models_table(PRESETS, PRICES_TAKEN))
 
 
-def _print_estimate(estimate: dict, as_json: bool) -> None:
+def _print_estimate(request: Any, model: str, as_json: bool) -> None:
+    from film.scenario.catalogue import estimate_scenario_cost, resolve_model
+
+    resolved = resolve_model(model, settings().user_dir())
+    estimate = {"model": resolved.label, "model_id": resolved.model_id,
+                **estimate_scenario_cost(resolved, request.description, request.num_shots)}
     if as_json:
         click.echo(json.dumps(estimate, indent=2))
         return
@@ -171,30 +184,42 @@ def _print_estimate(estimate: dict, as_json: bool) -> None:
                f"tokens ≈ ${estimate['cost_usd']:.4f}")
 
 
-def _print_result(result, path: Path, seconds: float, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_result(shot_list: Any, llm: dict[str, Any], path: Path, seconds: float,
+                  as_json: bool) -> None:
+    cost = llm.get("cost_usd", 0.0) or 0.0
     if as_json:
         click.echo(json.dumps({
-            "output": str(path), "model": result.model, "seconds": round(seconds, 3),
-            "cost_usd": result.cost_usd, "cached": result.cached, "repaired": result.repaired,
-            "notes": result.notes,
-            "usage": result.usage.model_dump(), "shot_list": result.shot_list.model_dump(
-                mode="json"),
+            "output": str(path), "model": llm.get("model", shot_list.model),
+            "seconds": round(seconds, 3), "cost_usd": cost,
+            "cached": bool(llm.get("cache_hit")), "repaired": bool(llm.get("repaired")),
+            "notes": llm.get("notes", []), "usage": shot_list.usage.model_dump(),
+            "shot_list": shot_list.model_dump(mode="json"),
         }, indent=2))
         return
-    from film.render import err, out, shots_table
+    from rich.markup import escape
 
-    out.print(shots_table(result.shot_list))
-    usage = result.usage
-    cost = "free" if not result.cost_usd else f"${result.cost_usd:.4f}"
-    cached = " (from cache)" if result.cached else ""
-    for note in result.notes:
-        err.print(f"note: {note}")
-    err.print(f"{result.model}: {usage.prompt_tokens:,} in / {usage.completion_tokens:,} out "
-              f"tokens, {cost}{cached}, {seconds:.1f}s → {path}")
+    from film.cli_commands.render import err, out, shots_table
+
+    out.print(shots_table(shot_list))
+    for note in llm.get("notes", []):
+        err.print(f"note: {escape(note)}")
+    price = f"${cost:.4f}" if cost else "free"
+    cached = " (from cache)" if llm.get("cache_hit") else ""
+    err.print(f"{escape(str(llm.get('model', shot_list.model)))}: "
+              f"{llm.get('prompt_tokens', 0):,} in / {llm.get('completion_tokens', 0):,} out "
+              f"tokens, {price}{cached}, {seconds:.1f}s → {escape(str(path))}")
     project = path.parent if path.name == "shots.json" else None
-    next_cmd = (f"film run -p {project}" if project and str(project) != "."
-                else f"film run --shots {path} -p {path.stem}-film")
-    err.print(f"next: {next_cmd}")
+    next_cmd = (f"film run -p {_quote(project)}" if project and str(project) != "."
+                else f"film run --shots {_quote(path)} -p {_quote(Path(path.stem + '-film'))}")
+    err.print(f"next: {escape(next_cmd)}")
+
+
+def _quote(path: Path) -> str:
+    """A path as one shell word that no program reads as an option."""
+    import shlex
+
+    text = str(path)
+    return shlex.quote(f"./{text}" if text.startswith("-") else text)
 
 
 @click.command("models")
@@ -203,8 +228,8 @@ def _print_result(result, path: Path, seconds: float, as_json: bool) -> None:  #
 def models_command(refresh: bool, as_json: bool) -> None:
     """List the scenario models with tier, prices and what each is best for."""
     if refresh:
-        from film.costs import parse_openrouter_models, save_price_cache
-        from film.providers.http import make_client, send_with_retries
+        from film.scenario.catalogue import parse_openrouter_models, save_price_cache
+        from film.vendors.http import make_client, send_with_retries
 
         s = settings()
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from film.providers.base import SpeechRequest
+from film.providers.contract import SpeechRequest
 from film.schema import Shot, ShotList
-
-if TYPE_CHECKING:
-    from film.pipeline import Engine
+from film.stages.base import Run
 
 
 def speaking_roles(shot_list: ShotList) -> list[str]:
@@ -21,14 +18,12 @@ def speaking_roles(shot_list: ShotList) -> list[str]:
     return roles
 
 
-def plan_speech(
-    engine: Engine, shot: Shot, provider: Any
-) -> tuple[SpeechRequest, dict[str, Any]]:
+def plan(run: Run, shot: Shot, provider: Any) -> tuple[SpeechRequest, dict[str, Any]]:
     """The request for the shot's line; the hash covers the text and the voice it gets."""
     role = shot.voice_role
     request = SpeechRequest(text=shot.spoken_text or "", role=role,
-                            voice=engine.shot_list.voices.get(role), shot_id=shot.shot_id,
-                            roles=engine.roles)
+                            voice=run.shot_list.voices.get(role), shot_id=shot.shot_id,
+                            roles=run.roles)
     # The voice the provider will really use (cast from the roles, or the shot list's
     # `voices`), so adding a character elsewhere does not redo this line.
     voice = provider.resolve_voice(request) if hasattr(provider, "resolve_voice") \
@@ -38,10 +33,3 @@ def plan_speech(
     if resolved is None:
         inputs["roles"] = request.roles
     return request, inputs
-
-
-async def make_speech(engine: Engine, shot: Shot) -> Path | None:
-    """Make (or reuse) the shot's voice track; None for a silent shot or a skipped failure."""
-    if not shot.spoken_text:
-        return None
-    return await engine.make("speech", shot, plan_speech)

@@ -2,41 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from film.errors import InputError
 from film.fsutil import file_digest
-from film.providers.base import VideoRequest
+from film.media.ffmpeg import FPS
+from film.providers.contract import VideoRequest
 from film.schema import Shot
-from film.stages.images import shot_seed
-
-if TYPE_CHECKING:
-    from film.pipeline import Engine
+from film.stages.base import Run, shot_seed
+from film.stages.table import stage
 
 
-def plan_clip(engine: Engine, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, Any]]:
+def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, Any]]:
     """The request for the shot's clip; its input hash includes the still's content."""
-    image = engine.project.image_path(shot.shot_id)
-    if not image.exists():
+    image = stage("images").path(run.project.root, shot.shot_id)
+    exists = image.exists()
+    if not exists and not run.dry:
         raise InputError(
             f"no image for {shot.shot_id} at {image}",
-            hint=f"Run `film images -p {engine.project.root}` first (or put a PNG there).",
+            hint=f"Run `film images -p {run.project.root}` first (or put a PNG there).",
         )
-    width, height = engine.size
+    width, height = run.size
     request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
-                           height=height, fps=engine.options.fps,
-                           seed=shot_seed(shot, engine.take(shot.shot_id, "video")))
+                           height=height, fps=FPS,
+                           seed=shot_seed(shot, run.take(shot.shot_id, "video")))
     inputs = {
-        "image": file_digest(image), "duration": shot.duration, "size": [width, height],
-        "fps": engine.options.fps, "prompt": shot.enhanced_prompt,
+        "image": file_digest(image) if exists else None, "duration": shot.duration,
+        "size": [width, height], "fps": FPS, "prompt": shot.enhanced_prompt,
         "negative": shot.negative_prompt,
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
         "shot_number": shot.shot_number, "seed": request.seed,
     }
     return request, inputs
-
-
-async def make_clip(engine: Engine, shot: Shot) -> Path | None:
-    """Make (or reuse) the shot's clip; None when it failed and --on-error skip."""
-    return await engine.make("video", shot, plan_clip)

@@ -14,13 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from film.build.engine import Engine
+from film.build.runner import adopt_shots, build_options
+from film.build.summary import RunSummary
 from film.config import Settings, get_settings
 from film.events import EventSink, QuietSink
-from film.pipeline import Engine, RunSummary
 from film.project import Project
-from film.providers.base import ScenarioRequest, ScenarioResult
-from film.runner import adopt_shots, build_options, preflight
-from film.stages.scenario import generate_scenario, read_description, write_shot_list
+from film.scenario.contract import ScenarioRequest, ScenarioResult
+from film.stages.scenario import generate_scenario, read_description
+from film.stages.table import MEDIA_STAGES
 
 
 class ScenarioGenerationTask:
@@ -29,13 +31,15 @@ class ScenarioGenerationTask:
     def __init__(self, model: str | None = None, *, settings: Settings | None = None,
                  use_cache: bool = True, stream: bool = False) -> None:
         self.settings = settings or get_settings()
-        self.model = model or self.settings.default_scenario_model()
+        from film.build.runner import provider_default
+
+        self.model = model or provider_default("scenario", self.settings)
         self.use_cache = use_cache
         self.stream = stream
         self._client: Any = None
 
     async def __aenter__(self) -> ScenarioGenerationTask:
-        from film.providers.http import make_client
+        from film.vendors.http import make_client
 
         self._client = make_client(self.settings.film_http_timeout)
         return self
@@ -61,13 +65,32 @@ class ScenarioGenerationTask:
 async def generate_scenario_to_shots(
     description: str, output_path: str | Path = "shots.json", *, model: str | None = None,
     num_shots: int = 5, style: str | None = None, mood: str | None = None,
-    aspect_ratio: str = "16:9",
+    aspect_ratio: str = "16:9", overwrite: bool = False,
 ) -> tuple[ScenarioResult, Path]:
-    """Generate a shot list and write it (atomically) to `output_path`."""
-    async with ScenarioGenerationTask(model=model) as task:
-        result = await task.generate_from_description(
-            description, num_shots=num_shots, style=style, mood=mood, aspect_ratio=aspect_ratio)
-    return result, write_shot_list(result, output_path)
+    """Generate a shot list and write it to `output_path` (an existing file is replaced only
+    with `overwrite`)."""
+    from film.build.runner import provider_default
+
+    settings = get_settings()
+    request = ScenarioRequest(description=read_description(description, None),
+                              num_shots=num_shots, style=style, mood=mood,
+                              aspect_ratio=aspect_ratio)  # type: ignore[arg-type]
+    path = Path(output_path)
+    path = path / "shots.json" if path.is_dir() else path
+    options = build_options(
+        settings, None, stages=("scenario",), scenario=request,
+        model=model or provider_default("scenario", settings), outputs={"scenario": path},
+        force=frozenset({("film", "scenario")}) if overwrite else frozenset())
+    engine = Engine(Project.at(path.parent, record=False), None, options, settings)
+    summary = await engine.run()
+    shot_list = engine.shot_list
+    llm = summary.llm
+    result = ScenarioResult(shot_list=shot_list, usage=shot_list.usage,
+                            model=llm.get("model", shot_list.model),
+                            seconds=llm.get("latency_s", 0.0),
+                            repaired=bool(llm.get("repaired")), cached=bool(llm.get("cache_hit")),
+                            notes=list(llm.get("notes", [])))
+    return result, path
 
 
 class FilmGenerationTask:
@@ -83,8 +106,7 @@ class FilmGenerationTask:
     async def run(self, shots_path: str | Path | None = None) -> RunSummary:
         """images → video → speech → compose; returns the run summary."""
         shot_list = adopt_shots(self.project, Path(shots_path) if shots_path else None)
-        options = build_options(self.settings, self.project, **self.options)
-        preflight(options, self.settings)
+        options = build_options(self.settings, self.project, stages=MEDIA_STAGES, **self.options)
         return await Engine(self.project, shot_list, options, self.settings, self.sink).run()
 
 

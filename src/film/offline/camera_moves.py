@@ -25,7 +25,7 @@ from PIL import Image
 
 from film.errors import InputError
 from film.media.ffmpeg import VIDEO_CODEC_ARGS, run_ffmpeg
-from film.providers.base import JobContext, MediaResult, VideoProvider, VideoRequest
+from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
 from film.schema import CAMERA_MOVEMENTS, Shot
 
 MOVES: tuple[str, ...] = CAMERA_MOVEMENTS

@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 
 from film.errors import ContentRefused, ProviderError
-from film.providers.http import looks_like_refusal, send_with_retries
-from film.providers.polling import PollingClient, Progress
+from film.vendors.http import looks_like_refusal, send_with_retries
+from film.vendors.polling import PollingClient, Progress
 
 DEFAULT_QUEUE_URL = "https://queue.fal.run"
 _NAMESPACES = ("workflows", "comfy")

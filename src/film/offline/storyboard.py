@@ -22,11 +22,10 @@ from PIL import Image, ImageFilter, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
 from film.errors import MediaError
-from film.providers.base import ImageProvider, ImageRequest, JobContext, MediaResult
-from film.providers.camera_moves import HOLD_KEY, choose_move
-from film.providers.storyboard_figures import Fig, figures, insert
-from film.providers.storyboard_overlays import bars, overlays
-from film.providers.storyboard_paint import (
+from film.offline.camera_moves import HOLD_KEY, choose_move
+from film.offline.storyboard_figures import Fig, figures, insert
+from film.offline.storyboard_overlays import bars, overlays
+from film.offline.storyboard_paint import (
     RGB,
     Look,
     Palette,
@@ -39,6 +38,7 @@ from film.providers.storyboard_paint import (
     rain,
     vignette,
 )
+from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
 
 RENDERER_VERSION = 1
 

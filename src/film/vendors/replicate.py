@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 
 from film.errors import ContentRefused, ProviderError
-from film.providers.http import looks_like_refusal, send_with_retries
-from film.providers.polling import PollingClient, Progress
+from film.vendors.http import looks_like_refusal, send_with_retries
+from film.vendors.polling import PollingClient, Progress
 
 TERMINAL = ("succeeded", "failed", "canceled")
 RUNNING = ("starting", "processing")

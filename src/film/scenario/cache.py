@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from film.costs import TOKENS_PER_WORD, estimate_tokens
 from film.errors import FilmError
 from film.fsutil import atomic_write_json
+from film.scenario.catalogue import TOKENS_PER_WORD, estimate_tokens
 
 Source = Literal["call", "disk", "inflight"]
 

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from film.costs import OUTPUT_TOKENS_PER_SHOT, SYSTEM_PROMPT_TOKENS, ResolvedModel
 from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
-from film.llm_cache import USER_TEMPLATE_TOKENS, LLMCache, cache_key, fit_description
-from film.providers.base import BaseScenarioProvider, ScenarioRequest, ScenarioResult
-from film.providers.http import RetryPolicy, looks_like_refusal, make_client, send_with_retries
-from film.providers.scenario_prompt import (
+from film.scenario.cache import USER_TEMPLATE_TOKENS, LLMCache, cache_key, fit_description
+from film.scenario.catalogue import OUTPUT_TOKENS_PER_SHOT, SYSTEM_PROMPT_TOKENS, ResolvedModel
+from film.scenario.contract import ScenarioProvider, ScenarioRequest, ScenarioResult
+from film.scenario.prompt import (
     ReplyInvalid,
     build_messages,
     repair_message,
@@ -29,6 +28,7 @@ from film.providers.scenario_prompt import (
     validate_reply,
 )
 from film.schema import ShotList, Usage
+from film.vendors.http import RetryPolicy, looks_like_refusal, make_client, send_with_retries
 
 if TYPE_CHECKING:
     from film.config import Settings
@@ -83,11 +83,13 @@ class _StreamOpener:
         return response
 
 
-class ChatScenarioProvider(BaseScenarioProvider):
+class ChatScenarioProvider(ScenarioProvider):
     """Shared logic of OpenAI-compatible chat providers."""
 
-    name = "chat"
+    #: the manifest's provider name ("openrouter", "local")
+    vendor = "chat"
     key_var: str | None = None
+    remote = True
     #: per-request timeout (None: the client's); local servers can take minutes to answer
     request_timeout: httpx.Timeout | None = None
 
@@ -108,13 +110,14 @@ class ChatScenarioProvider(BaseScenarioProvider):
         max_tokens: int | None = None,
         progress_interval: float = 0.5,
     ) -> None:
+        super().__init__(self.vendor, label, settings)
         self.resolved = resolved
-        self.settings = settings
+        #: who is named in messages ("openrouter", "local LLM server at http://...")
+        self.speaker = self.vendor
         self.base_url = base_url.rstrip("/")
         self.label = label
         self.cache = cache
-        self.retry = retry or RetryPolicy(max_attempts=settings.film_max_attempts,
-                                          max_total_wait=settings.film_max_retry_wait)
+        self.retry = retry or RetryPolicy.from_settings(settings)
         self.stream = stream
         self.on_progress = on_progress
         self.on_retry = on_retry
@@ -126,6 +129,30 @@ class ChatScenarioProvider(BaseScenarioProvider):
         self.notes: list[str] = []
         self._client = client
         self._owns_client = client is None
+
+    def params(self) -> dict[str, Any]:
+        """What changes the shot list besides the request: the model, the server, the mode."""
+        return {"model_id": self.resolved.model_id, "base_url": self.base_url,
+                "structured": self.structured}
+
+    def estimate_cost(self, request: ScenarioRequest) -> float:
+        """The expected USD of one generation (free for a local server)."""
+        if not self.remote:
+            return 0.0
+        from film.scenario.catalogue import estimate_scenario_cost
+
+        return estimate_scenario_cost(self.resolved, request.description,
+                                      request.num_shots)["cost_usd"]
+
+    def price_known(self) -> bool:
+        return not self.remote or bool(self.resolved.input_per_m or self.resolved.output_per_m)
+
+    async def write(self, request: ScenarioRequest, out: Any, ctx: Any) -> Any:
+        """As the base, over the run's HTTP client and retry reporting when it has them."""
+        if self._client is None and ctx.client is not None:
+            self._client, self._owns_client = ctx.client, False
+        self.on_retry = self.on_retry or ctx.on_retry
+        return await super().write(request, out, ctx)
 
     # -- subclass hooks ---------------------------------------------------------------------
 
@@ -195,13 +222,13 @@ class ChatScenarioProvider(BaseScenarioProvider):
             cls = ContentRefused
         if code_num == 402:
             message = f"out of credits: {message}"
-        return cls(f"{self.name} reported an error: {message}", provider=self.name,
+        return cls(f"{self.speaker} reported an error: {message}", provider=self.speaker,
                    status=code_num, body=self._scrub(json.dumps(err)[:2000]))
 
     async def _send(self, body: dict[str, Any], started: float) -> ChatReply:
         """One chat completion round trip (streamed or not), with retries."""
         url = f"{self.base_url}/chat/completions"
-        kwargs: dict[str, Any] = {"provider": self.name, "policy": self.retry,
+        kwargs: dict[str, Any] = {"provider": self.speaker, "policy": self.retry,
                                   "key_var": self.key_var, "on_retry": self.on_retry,
                                   "headers": self._headers()}
         if self.request_timeout is not None:
@@ -237,12 +264,12 @@ class ChatScenarioProvider(BaseScenarioProvider):
         try:
             data = response.json()
         except ValueError as exc:
-            raise ProviderError(f"{self.name} answered {response.status_code} with a body that "
-                                "is not JSON", provider=self.name, status=response.status_code,
+            raise ProviderError(f"{self.speaker} answered {response.status_code} with a body that "
+                                "is not JSON", provider=self.speaker, status=response.status_code,
                                 body=self._scrub(response.text)) from exc
         if not isinstance(data, dict):
-            raise ProviderError(f"{self.name} answered with unexpected JSON", provider=self.name,
-                                body=self._scrub(response.text))
+            raise ProviderError(f"{self.speaker} answered with unexpected JSON",
+                                provider=self.speaker, body=self._scrub(response.text))
         if data.get("error"):
             raise self._error_object(data["error"], response.status_code)
         choices = data.get("choices") or [{}]
@@ -267,8 +294,8 @@ class ChatScenarioProvider(BaseScenarioProvider):
                 continue
             if not line.strip():
                 if buffer:
-                    raise ProviderError(f"{self.name} sent a malformed stream event",
-                                        provider=self.name, body=self._scrub(buffer))
+                    raise ProviderError(f"{self.speaker} sent a malformed stream event",
+                                        provider=self.speaker, body=self._scrub(buffer))
                 continue
             if not line.startswith("data:"):
                 continue  # event:, id:, retry: fields are not used here
@@ -338,7 +365,7 @@ class ChatScenarioProvider(BaseScenarioProvider):
                 error = ProviderError(
                     f"{self.label} did not return a valid shot list, even after one repair "
                     "round:\n" + "\n".join(f"  {e}" for e in second.errors),
-                    provider=self.name, body=second_reply.content or "",
+                    provider=self.speaker, body=second_reply.content or "",
                     hint="Run it again, pick a stronger model (e.g. claude-3.5-sonnet), "
                     "or use --model offline.",
                 )

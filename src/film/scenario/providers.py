@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from film.costs import ResolvedModel, cost_from_usage, load_price_cache, resolve_model
 from film.errors import ProviderError, Unavailable
-from film.llm_cache import LLMCache
-from film.providers.base import BaseScenarioProvider, ScenarioRequest
-from film.providers.chat_scenario import DEFAULT_CONTEXT, ChatReply, ChatScenarioProvider, Progress
-from film.providers.http import RetryPolicy
-from film.providers.offline_planner import OfflineScenarioProvider
+from film.scenario.cache import LLMCache
+from film.scenario.catalogue import ResolvedModel, cost_from_usage, load_price_cache, resolve_model
+from film.scenario.chat import DEFAULT_CONTEXT, ChatReply, ChatScenarioProvider, Progress
+from film.scenario.contract import ScenarioProvider, ScenarioRequest
+from film.scenario.planner import OfflineScenarioProvider
 from film.schema import Usage
+from film.vendors.http import RetryPolicy
 
 if TYPE_CHECKING:
     from film.config import Settings
@@ -33,7 +33,7 @@ LMSTUDIO_URL = "http://localhost:1234/v1"
 class OpenRouterScenarioProvider(ChatScenarioProvider):
     """Any OpenRouter chat model; costs from `usage.cost`, else from the price table."""
 
-    name = "openrouter"
+    vendor = "openrouter"
     key_var = "OPENROUTER_API_KEY"
 
     def __init__(self, model: ResolvedModel | str, settings: Settings, *,
@@ -75,8 +75,9 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
 class LocalLLMScenarioProvider(ChatScenarioProvider):
     """A local OpenAI-compatible server (Ollama, LM Studio, llama.cpp, vLLM). Costs nothing."""
 
-    name = "local"
+    vendor = "local"
     key_var = "LOCAL_LLM_API_KEY"
+    remote = False
     request_timeout = httpx.Timeout(900.0, connect=5.0)
 
     def __init__(self, model: ResolvedModel | str, settings: Settings, *,
@@ -92,7 +93,7 @@ class LocalLLMScenarioProvider(ChatScenarioProvider):
         options.setdefault("retry", RetryPolicy(max_attempts=2, max_total_wait=10.0))
         super().__init__(resolved, settings, base_url=base_url,
                          label=f"{flavour}:{resolved.model_id}", **options)
-        self.name = f"local LLM server at {self.base_url}"
+        self.speaker = f"local LLM server at {self.base_url}"
 
     def _secret(self) -> str | None:
         return self._key
@@ -128,15 +129,20 @@ def get_scenario_provider(
     *,
     client: httpx.AsyncClient | None = None,
     cache: LLMCache | None = None,
+    use_cache: bool = True,
     on_progress: Progress | None = None,
     stream: bool = False,
     retry: RetryPolicy | None = None,
     on_retry: Callable[[int, float, str], None] | None = None,
-) -> BaseScenarioProvider:
-    """The provider for a `--model` value: offline, an OpenRouter preset or id, or a local one."""
+) -> ScenarioProvider:
+    """The provider for a `--model` value: offline, an OpenRouter preset or id, or a local one.
+
+    Replies are cached on disk (under the user's cache folder) unless `use_cache` is False."""
     resolved = resolve_model(model, settings.user_dir())
     if resolved.provider == "offline":
-        return OfflineScenarioProvider()
+        return OfflineScenarioProvider(settings=settings)
+    if cache is None and use_cache:
+        cache = LLMCache(settings.user_dir() / "llm-cache")
     options: dict[str, Any] = {"client": client, "cache": cache, "on_progress": on_progress,
                                "stream": stream, "on_retry": on_retry}
     if retry is not None:
@@ -145,3 +151,9 @@ def get_scenario_provider(
         flavour = model.strip().split(":", 1)[0]
         return LocalLLMScenarioProvider(resolved, settings, flavour=flavour, **options)
     return OpenRouterScenarioProvider(resolved, settings, **options)
+
+
+def scenario_provider(kind: str, name: str, settings: Settings, **options: Any
+                      ) -> ScenarioProvider:
+    """The scenario stage's resolver (see film.stages.table): `name` is a `--model` value."""
+    return get_scenario_provider(name, settings, **options)

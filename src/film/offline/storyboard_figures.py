@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter
 
-from film.providers.storyboard_paint import RGB, Look, Pen, glow, mix, paint, vgrad
+from film.offline.storyboard_paint import RGB, Look, Pen, glow, mix, paint, vgrad
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
-from film.providers.retry import RetryPolicy
+from film.vendors.retry import RetryPolicy
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _REFUSAL_WORDS = ("content policy", "content_policy", "moderation", "nsfw", "safety",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from film.providers.offline_vocab import (
+from film.scenario.planner_vocab import (
     ANIMAL_NOUNS,
     ANIMAL_PARTS,
     CHARACTER_NOUNS,

@@ -15,9 +15,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from film.providers.base import ImageRequest
-from film.providers.storyboard_figures import Fig
-from film.providers.storyboard_paint import RGB, Pen, paint
+from film.offline.storyboard_figures import Fig
+from film.offline.storyboard_paint import RGB, Pen, paint
+from film.providers.contract import ImageRequest
 
 ACCENT: RGB = (255, 206, 84)
 _BOILERPLATE = re.compile(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from film.errors import Unavailable
-from film.providers.http import RetryPolicy
+from film.vendors.http import RetryPolicy
 
 #: one poll's verdict: None when the job is done, else (its state, a progress note)
 Progress = tuple[str, str] | None

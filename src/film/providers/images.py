@@ -21,10 +21,10 @@ import httpx
 from film.config import Settings
 from film.costs import media_cost
 from film.errors import ConfigError, ContentRefused, FilmError, ProviderError
-from film.providers.base import ImageProvider, ImageRequest, JobContext, MediaResult
-from film.providers.fal_queue import FalQueue, queue_base_url
-from film.providers.http import RetryPolicy, download, make_client
-from film.providers.replicate_api import ReplicateAPI, output_urls, split_model
+from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
+from film.vendors.fal import FalQueue, queue_base_url
+from film.vendors.http import RetryPolicy, download, make_client
+from film.vendors.replicate import ReplicateAPI, output_urls, split_model
 
 # ---- shared with video_providers -----------------------------------------------------------
 
@@ -37,14 +37,6 @@ async def client_for(ctx: JobContext) -> AsyncIterator[httpx.AsyncClient]:
         return
     async with make_client(ctx.settings.film_http_timeout) as client:
         yield client
-
-
-def retry_policy(ctx: JobContext) -> RetryPolicy:
-    """The run's retry policy, or one built from the settings."""
-    if ctx.retry is not None:
-        return ctx.retry
-    return RetryPolicy(max_attempts=ctx.settings.film_max_attempts,
-                       max_total_wait=ctx.settings.film_max_retry_wait)
 
 
 def scrub(exc: FilmError, secret: str) -> FilmError:
@@ -171,7 +163,7 @@ async def _run_remote(provider: RemoteProvider, ctx: JobContext, secret_name: st
                       arguments: Arguments, submit: _Submit, fetch: Fetch,
                       out: Path) -> RemoteJob:
     secret = provider.settings.require(secret_name)
-    policy = retry_policy(ctx)
+    policy = ctx.retry_policy()
     try:
         args = arguments if isinstance(arguments, dict) else await arguments()
         async with client_for(ctx) as client:

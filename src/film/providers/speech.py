@@ -3,7 +3,7 @@
 Replies are asked for as WAV. OpenAI streams its WAV, so the header's RIFF and data sizes may be
 0xFFFFFFFF: the data size is then taken from the bytes received, and the file is written back
 with a correct header. Lines longer than the API's 4096 characters are split at sentence
-ends, spoken in turn and joined. The offline provider lives in `film.providers.espeak`.
+ends, spoken in turn and joined. The offline provider lives in `film.offline.espeak`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ import httpx
 
 from film.costs import media_cost
 from film.errors import InputError, ProviderError
-from film.providers.base import JobContext, MediaResult, SpeechProvider, SpeechRequest
-from film.providers.http import RetryPolicy, make_client, send_with_retries
-from film.voices import (
+from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
+from film.providers.voices import (
     CASTING_VERSION,
     OPENAI_EXTRA_VOICES,
     OPENAI_VOICES,
     is_narrator,
     openai_voice_for,
 )
+from film.vendors.http import RetryPolicy, make_client, send_with_retries
 
 MAX_INPUT_CHARS = 4096
 _UNKNOWN_SIZE = 0xFFFFFFFF
@@ -190,8 +190,7 @@ class OpenAISpeechProvider(SpeechProvider):
         key = self.settings.require("openai_api_key")
         url = self.settings.openai_base_url.rstrip("/") + "/audio/speech"
         voice = self.resolve_voice(request)
-        policy = ctx.retry or RetryPolicy(max_attempts=self.settings.film_max_attempts,
-                                          max_total_wait=self.settings.film_max_retry_wait)
+        policy = ctx.retry_policy()
         client = ctx.client or make_client(self.settings.film_http_timeout)
         started = time.perf_counter()
         parts: list[WavData] = []

@@ -6,6 +6,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -23,3 +24,9 @@ class RetryPolicy:
         """Full-jitter exponential backoff for the given (1-based) failed attempt."""
         cap = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return self.rng.uniform(cap / 2, cap)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RetryPolicy:
+        """The policy FILM_MAX_ATTEMPTS and FILM_MAX_RETRY_WAIT describe."""
+        return cls(max_attempts=settings.film_max_attempts,
+                   max_total_wait=settings.film_max_retry_wait)

@@ -26,8 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from film.errors import ConfigError, InputError, MediaError
-from film.providers.base import JobContext, MediaResult, SpeechProvider, SpeechRequest
-from film.voices import CASTING_VERSION, VoiceSpec, espeak_spec_for_openai_voice, espeak_voice_for
+from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
+from film.providers.voices import (
+    CASTING_VERSION,
+    VoiceSpec,
+    espeak_spec_for_openai_voice,
+    espeak_voice_for,
+)
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 CHARS_UTF8 = 1

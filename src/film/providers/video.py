@@ -20,9 +20,8 @@ from film.config import Settings
 from film.costs import media_cost
 from film.errors import InputError, MediaError, ProviderError
 from film.media.ffmpeg import probe
-from film.providers.base import JobContext, MediaResult, VideoProvider, VideoRequest
-from film.providers.http import RetryPolicy, download
-from film.providers.image_providers import (
+from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
+from film.providers.images import (
     nearest_aspect,
     remote_url_for_meta,
     replicate_model,
@@ -31,6 +30,7 @@ from film.providers.image_providers import (
     run_replicate,
 )
 from film.schema import Shot
+from film.vendors.http import RetryPolicy, download
 
 MAX_DATA_URI_IMAGE = 4_000_000
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-from film.providers.base import BaseScenarioProvider, ScenarioRequest, ScenarioResult
-from film.providers.offline_text import (
+from film.scenario.contract import ScenarioProvider, ScenarioRequest, ScenarioResult
+from film.scenario.planner_text import (
     QUOTE_MARK,
     SENTENCE_SPLIT,
     body_details,
@@ -38,7 +39,7 @@ from film.providers.offline_text import (
     uninvert,
     words_of,
 )
-from film.providers.offline_vocab import (
+from film.scenario.planner_vocab import (
     BASE_NEGATIVE,
     EMOTION_WORDS,
     MOOD_ATMOSPHERE,
@@ -52,6 +53,9 @@ from film.providers.offline_vocab import (
     WEATHER,
 )
 from film.schema import Shot, ShotList, Usage
+
+#: bump when a change to the planner should make existing shot lists stale
+PLANNER_VERSION = 1
 
 __all__ = ["STYLE_PRESETS", "OfflineScenarioProvider", "plan_shot_list", "resolve_style"]
 
@@ -415,10 +419,15 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
                     shots=shots)
 
 
-class OfflineScenarioProvider(BaseScenarioProvider):
+class OfflineScenarioProvider(ScenarioProvider):
     """Plans a shot list locally: no network, no key, no cost, same input → same output."""
 
-    name = "offline"
+    def __init__(self, name: str = "offline", model: str = "offline-planner",
+                 settings: Any = None) -> None:
+        super().__init__(name, model, settings)
+
+    def params(self) -> dict[str, Any]:
+        return {"planner": PLANNER_VERSION}
 
     async def generate(self, request: ScenarioRequest) -> ScenarioResult:
         started = time.perf_counter()

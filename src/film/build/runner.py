@@ -1,0 +1,140 @@
+"""Between the CLI / Python API and the engine: options over what a project remembers over
+the settings' defaults, a shot list brought into a project, one blocking call."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+from typing import Any
+
+from film.build.engine import Engine
+from film.build.freshness import as_recorded
+from film.build.summary import RunSummary
+from film.config import Settings
+from film.errors import InputError
+from film.events import EventSink
+from film.fsutil import atomic_write_text, canonical_hash, file_digest
+from film.project import Artifact, Project
+from film.providers.registry import default_provider
+from film.schema import ShotList, load_shot_list
+from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
+from film.stages.table import PROVIDER_STAGES, STAGES, stage
+
+#: options a project keeps: later commands on it use them unless told otherwise
+REMEMBERED: tuple[str, ...] = (*(s.dest for s in PROVIDER_STAGES if s.dest), *COMPOSE_FIELDS)
+
+
+def provider_default(stage_name: str, settings: Settings) -> str:
+    """The provider a stage uses when none is chosen: its setting (FILM_IMAGE_PROVIDER ...),
+    else the first remote provider whose key is set, else offline."""
+    st = stage(stage_name)
+    explicit = getattr(settings, st.default_setting, None) if st.default_setting else None
+    return default_provider(st.kind, explicit, settings)
+
+
+def remembered_options(project: Project | None) -> dict[str, Any]:
+    """What the project's last successful run chose (see Engine._remember)."""
+    if project is None or not project.manifest_path.exists():
+        return {}
+    options = project.load_manifest().settings.get("options", {})
+    return options if isinstance(options, dict) else {}
+
+
+def build_options(settings: Settings, project: Project | None = None, *,
+                  check_music: bool = True, **given: Any) -> RunOptions:
+    """RunOptions from CLI/API values (None: not given) over what the project remembers
+    over the settings' defaults. Provider choices come as the stage table's option names
+    (image_provider=..., model=...)."""
+    no_music = bool(given.pop("no_music", False))
+    chosen = {k: v for k, v in given.items() if v is not None}
+    remembered = remembered_options(project)
+    for key in REMEMBERED:
+        if key not in chosen and remembered.get(key) is not None:
+            chosen[key] = remembered[key]
+    providers: dict[str, str] = {}
+    for st in STAGES:
+        if st.dest is None:
+            continue
+        name = chosen.pop(st.dest, None)
+        providers[st.name] = name if name is not None else provider_default(st.name, settings)
+    compose = _compose_options(chosen, no_music, check_music)
+    chosen.setdefault("on_error", settings.film_on_error)
+    if settings.film_max_cost is not None:
+        chosen.setdefault("max_cost", settings.film_max_cost)
+    if chosen["on_error"] not in ON_ERROR:
+        raise InputError(f"FILM_ON_ERROR must be fallback, skip or fail, not {chosen['on_error']}")
+    max_cost = chosen.get("max_cost")
+    if max_cost is not None and not (isinstance(max_cost, (int, float))
+                                     and math.isfinite(max_cost) and max_cost >= 0):
+        raise InputError(f"--max-cost must be a finite number of USD >= 0, not {max_cost!r}")
+    return RunOptions(providers=providers, compose=compose, **chosen)
+
+
+def _compose_options(chosen: dict[str, Any], no_music: bool, check_music: bool
+                     ) -> ComposeOptions:
+    values = {key: chosen.pop(key) for key in COMPOSE_FIELDS if key in chosen}
+    if no_music:
+        values.pop("music", None)
+    if values.get("music") is not None:
+        music = Path(values["music"]).expanduser()
+        if not music.is_file() and not check_music:  # status/estimate: just leave it out
+            values.pop("music")
+        elif not music.is_file():
+            raise InputError(f"music file not found: {music}",
+                             hint="Give another with --music, or --no-music.")
+        else:
+            values["music"] = music.resolve()
+    return ComposeOptions(**values)
+
+
+def adopt_shots(project: Project, shots_path: Path | None, *, overwrite: bool = False
+                ) -> ShotList:
+    """The project's shot list; a SHOTS file given from elsewhere is copied in first.
+
+    The copy is recorded, so a later copy may replace it (the old one is kept in
+    .film/history/); a shots.json someone edited in the project is replaced only with
+    `overwrite`."""
+    target = stage("scenario").path(project.root)
+    if shots_path is None:
+        if not target.exists():
+            raise InputError(f"no shots.json in {project.root}",
+                             hint="Make one with `film scenario -p DIR`, or pass the shots "
+                             "file.")
+        return load_shot_list(target)
+    shot_list = load_shot_list(shots_path)
+    project.ensure()
+    if target.exists() and shots_path.resolve() == target.resolve():
+        return shot_list
+    text = shots_path.read_text(encoding="utf-8")
+    if target.exists() and target.read_text("utf-8") == text:
+        return shot_list
+    with project.lock():
+        manifest = project.load_manifest()
+        rel = project.rel(target)
+        entry = manifest.artifacts.get(rel)
+        if target.exists():
+            if not overwrite and (entry is None or not as_recorded(target, entry)):
+                raise InputError(
+                    f"{target} was edited by hand (or not made by film); it is not replaced "
+                    f"by {shots_path}",
+                    hint="Add --overwrite to replace it (the edited one is kept in "
+                    f".film/history/), or use another project folder.")
+            project.keep_in_history(target)
+        atomic_write_text(target, text)
+        manifest.artifacts[rel] = Artifact(
+            stage="scenario", path=rel, input_hash=canonical_hash({"copy": file_digest(target)}),
+            provider="file", model=None, size=target.stat().st_size,
+            digest=file_digest(target), meta={"copied_from": str(shots_path)})
+        project.save_manifest(manifest)
+    return shot_list
+
+
+def run_project(project: Project, shot_list: ShotList | None, options: RunOptions,
+                settings: Settings, sink: EventSink) -> RunSummary:
+    """Run the engine to completion (blocking)."""
+    engine = Engine(project, shot_list, options, settings, sink)
+    try:
+        return asyncio.run(engine.run())
+    finally:
+        sink.close()

@@ -1,0 +1,102 @@
+"""`film status`: per shot and stage, whether its artifact is done, stale, missing, ...
+
+Every artifact is judged against the providers and options the next `film run -p DIR`
+would use, with the same planning and hashing as the run itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from film.build.engine import Engine
+from film.build.freshness import (
+    input_hash_of,
+    is_current,
+    placed_by_hand,
+    resumable,
+    settled,
+)
+from film.config import Settings
+from film.errors import FilmError
+from film.project import Project
+from film.schema import Shot, ShotList
+from film.stages.table import SHOT_STAGES, STAGES, Stage, stage
+
+#: states a run changes: it makes these again (or, for pending/running, collects them)
+TO_MAKE = frozenset({"stale", "missing", "failed", "retry"})
+CHANGING = TO_MAKE | {"pending", "running"}
+#: the states, for a legend: what each means
+STATES: dict[str, str] = {
+    "done": "current", "stale": "its inputs, its provider or what it reads changed",
+    "missing": "not made yet", "failed": "the last attempt failed",
+    "manual": "placed or edited by hand (kept)",
+    "fallback": "an offline stand-in kept (the provider refused the prompt)",
+    "retry": "an offline stand-in the next run replaces", "running": "a remote job under way",
+    "pending": "a paid remote job the next run collects", "-": "not needed for this shot",
+}
+
+
+def project_status(project: Project, shot_list: ShotList, settings: Settings,
+                   options: Any = None) -> dict[str, Any]:
+    """Rows {shot_id, <stage>: state} for the per-shot stages, the film-wide stages' states,
+    and `final` (the state of final.mp4)."""
+    from film.build.runner import build_options
+
+    options = options or build_options(settings, project, check_music=False)
+    engine = Engine(project, shot_list, options, settings)
+    running = project.is_locked()
+    rows = []
+    for shot in shot_list.shots:
+        row: dict[str, Any] = {"shot_id": shot.shot_id}
+        for name in SHOT_STAGES:
+            st = stage(name)
+            row[name] = artifact_state(engine, st, shot, running) if st.applies(shot) else "-"
+            if row[name] in ("done", "fallback") and any(
+                    row.get(dep) in CHANGING for dep in st.depends):
+                row[name] = "stale"  # what it reads will change, so will it
+        rows.append(row)
+    film = {}
+    for st in STAGES:
+        if st.scope != "film":
+            continue
+        state = artifact_state(engine, st, None, running)
+        if state in ("done", "fallback") and any(
+                row.get(dep) in CHANGING for row in rows for dep in st.depends):
+            state = "stale"
+        film[st.name] = state
+    return {
+        "project": str(project.root), "shots": rows, "film": film,
+        "final": film.get("compose", "missing"),
+        "total_cost_usd": engine.manifest.total_cost, "metrics": engine.manifest.metrics,
+    }
+
+
+def artifact_state(engine: Engine, st: Stage, shot: Shot | None, running: bool) -> str:
+    """One artifact's state (see STATES)."""
+    key = shot.shot_id if shot is not None else None
+    out: Path = engine.output_of(st, key)
+    entry = settled(engine.manifest.artifacts.get(engine.project.rel(out)), out)
+    if entry is None:
+        return "manual" if out.is_file() else "missing"
+    if entry.status == "submitted":
+        return "running" if running else "pending"
+    if entry.status == "failed":
+        return "failed"
+    if not out.is_file():
+        return "missing"
+    if entry.provider == "manual" or placed_by_hand(entry, out):
+        return "manual"
+    provider = engine.provider(st)  # the one the next run uses
+    try:
+        _request, inputs = st.plan(engine, shot, provider)
+    except (FilmError, OSError):
+        # a document stands as it is when the next run would not remake it (no description)
+        return "done" if st.document else "stale"
+    current = input_hash_of(st.name, provider, inputs)
+    if is_current(entry, current, out, provider,
+                  tuple(engine.project.root / name for name in st.extra_outputs)):
+        return "fallback" if entry.fallback else "done"
+    if resumable(entry, current, provider):
+        return "pending"
+    return "retry" if entry.fallback and entry.input_hash == current else "stale"

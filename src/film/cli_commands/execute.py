@@ -1,0 +1,87 @@
+"""The shared body of every command that runs stages: options, the engine, the report."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from film.cli_commands.common import make_sink, parse_resolution, settings
+from film.stages.options import COMPOSE_FIELDS
+from film.stages.table import STAGES
+
+#: the CLI keyword arguments that are RunOptions (or build_options) values
+RUN_KEYS: tuple[str, ...] = (
+    *(st.dest for st in STAGES if st.dest), *COMPOSE_FIELDS, "no_music", "max_cost",
+    "on_error", "force", "only", "concurrency", "resolution", "as_json", "quiet",
+)
+
+
+def media_options(kw: dict[str, Any]) -> dict[str, Any]:
+    """The run options among a command's keyword arguments."""
+    return {k: kw[k] for k in RUN_KEYS if k in kw}
+
+
+def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
+               opts: dict[str, Any], *, overwrite: bool = False) -> dict[str, Any]:
+    """Run `stages` over the project (copying SHOTS in first when given); print the report.
+
+    The project's lock is held for the whole command, so two commands never interleave.
+    Returns the run summary (as a dict)."""
+    from film.build.engine import Engine
+    from film.build.runner import adopt_shots, build_options, run_project
+    from film.project import Project
+
+    opts = dict(opts)
+    as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
+    sink = make_sink(as_json, quiet)
+    s = settings()
+    project = Project.at(project_dir)
+    opts["resolution"] = parse_resolution(opts.get("resolution"))
+    with new_folder_removed_on_error(project.root):
+        options = build_options(s, project, stages=stages, **opts)
+        Engine(project, None, options, s).preflight()  # before anything is written
+        with project.lock():
+            shot_list = None if "scenario" in stages else adopt_shots(project, shots,
+                                                                      overwrite=overwrite)
+            summary = run_project(project, shot_list, options, s, sink).as_dict()
+    if not as_json:
+        report(summary, quiet)
+    return summary
+
+
+@contextlib.contextmanager
+def new_folder_removed_on_error(root: Path) -> Iterator[None]:
+    """A project folder this command created is removed again if the command fails before
+    anything but film's bookkeeping is in it (a bad option, a missing key, ...)."""
+    existed = root.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {
+                ".film", "shots.json", "manifest.json"} and not (root / "images").exists():
+            with contextlib.suppress(OSError):
+                if not (root / "manifest.json").exists():
+                    shutil.rmtree(root)
+        raise
+
+
+def report(summary: dict[str, Any], quiet: bool) -> None:
+    """The run's table and notes on stderr, the film's path on stdout."""
+    from rich.markup import escape
+
+    from film.cli_commands.render import err, out, summary_table
+
+    if not quiet:
+        err.print(summary_table(summary))
+    for line in summary["fallbacks"]:
+        err.print(f"[magenta]fallback[/]: {escape(line)}")
+    for line in summary["failures"]:
+        err.print(f"[red]left out[/]: {escape(line)}")
+    if summary["final"]:
+        out.print(summary["final"], markup=False, highlight=False)
+    if summary["total_cost_usd"]:
+        err.print(f"spent ${summary['cost_usd']:.4f} this run, "
+                  f"${summary['total_cost_usd']:.4f} on this project in all")

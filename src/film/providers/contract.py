@@ -1,0 +1,158 @@
+"""What a provider is: the context a call gets, what it returns, the requests of each kind.
+
+Every stage's provider (scenario, image, video, speech, compose) subclasses `Provider`: the
+engine asks it for its fingerprint (part of every input hash), its cost estimate (reserved
+against the budget before the call) and then calls the one method its stage names in the
+stage table, handing it a temporary output path and a `JobContext`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from film.media.ffmpeg import FPS
+from film.schema import Shot
+
+if TYPE_CHECKING:
+    import httpx
+
+    from film.config import Settings
+    from film.vendors.retry import RetryPolicy
+
+
+# ---- what every media call gets ------------------------------------------------------------
+
+
+def _noop(*_args: Any) -> None:
+    return None
+
+
+@dataclass
+class JobContext:
+    """What a provider call gets besides its request.
+
+    `resume_id` is a remote job an earlier (killed) run submitted for the same inputs: collect
+    it instead of submitting again. `on_submitted(id)` must be called as soon as a remote job
+    has an id, before waiting on it: the pipeline saves it in the manifest right away.
+    """
+
+    client: httpx.AsyncClient | None
+    settings: Settings
+    retry: RetryPolicy | None = None
+    resume_id: str | None = None
+    on_submitted: Callable[[str], None] = _noop
+    report: Callable[[str], None] = _noop
+    #: called before each retry wait: (attempt, delay seconds, reason); pass it on to
+    #: `send_with_retries(on_retry=...)` so the user sees what is being retried
+    on_retry: Callable[[int, float, str], None] | None = None
+
+    def retry_policy(self) -> RetryPolicy:
+        """The run's retry policy, or the one the settings describe."""
+        from film.vendors.retry import RetryPolicy
+
+        return self.retry or RetryPolicy.from_settings(self.settings)
+
+
+@dataclass
+class MediaResult:
+    """What a media call produced besides its file: cost, remote id, facts for the manifest."""
+
+    cost_usd: float = 0.0
+    request_id: str | None = None
+    model: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: the parameters this call used, when they are not the provider's own (compose's settings)
+    params: dict[str, Any] | None = None
+
+
+class ImageRequest(BaseModel):
+    shot: Shot
+    width: int = Field(ge=16, le=4096)
+    height: int = Field(ge=16, le=4096)
+    seed: int = 0
+    style: str | None = None
+    mood: str | None = None
+    title: str | None = None
+    index: int = 0
+    total: int = 1
+
+
+class VideoRequest(BaseModel):
+    shot: Shot
+    image_path: Path
+    duration: float
+    width: int
+    height: int
+    fps: int = FPS
+    seed: int = 0
+
+
+class SpeechRequest(BaseModel):
+    text: str
+    role: str = "narrator"
+    voice: str | None = None
+    shot_id: str = ""
+    roles: list[str] = Field(default_factory=list, description="All speaking roles, in order.")
+
+
+class Provider(ABC):
+    """Common shape of every provider: a name, a model, settings, a fingerprint and a price."""
+
+    kind: ClassVar[str]
+    remote: ClassVar[bool] = True
+    #: env variable holding the key (for messages), None for keyless providers
+    key_var: ClassVar[str | None] = None
+
+    def __init__(self, name: str, model: str, settings: Settings) -> None:
+        self.name = name
+        self.model = model
+        self.settings = settings
+
+    def params(self) -> dict[str, Any]:
+        """Parameters that change the output (part of the input hash)."""
+        return {}
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"provider": self.name, "model": self.model, "params": self.params()}
+
+    def estimate_cost(self, request: Any) -> float:
+        return 0.0
+
+    def price_known(self) -> bool:
+        """Whether costs of this provider can be estimated (free ones always can)."""
+        from film.costs import MEDIA_PRICES
+
+        return not self.remote or self.name in MEDIA_PRICES
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class ImageProvider(Provider):
+    kind = "image"
+
+    @abstractmethod
+    async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
+        """Write a PNG for the shot to `out` (a temporary path the stage renames)."""
+
+
+class VideoProvider(Provider):
+    kind = "video"
+
+    @abstractmethod
+    async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
+        """Write an H.264 MP4 clip made from `request.image_path` to `out`."""
+
+
+class SpeechProvider(Provider):
+    kind = "speech"
+
+    @abstractmethod
+    async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
+        """Write a WAV of `request.text` to `out`; put its length in meta["duration"]."""

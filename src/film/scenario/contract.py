@@ -1,0 +1,81 @@
+"""What the scenario stage asks for and gets back, and the shape of a scenario provider."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from film.providers.contract import JobContext, MediaResult, Provider
+from film.schema import AspectRatio, Shot, ShotList, Usage
+
+MAX_DESCRIPTION_CHARS = 20_000
+
+
+class ScenarioRequest(BaseModel):
+    """What the scenario stage asks an LLM (or the offline planner) for."""
+
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+    num_shots: int = Field(default=5, ge=1, le=30)
+    style: str | None = None
+    mood: str | None = None
+    aspect_ratio: AspectRatio = "16:9"
+    shot_duration: float = Field(default=5.0, ge=0.5, le=30, allow_inf_nan=False)
+    temperature: float = Field(default=0.7, ge=0, le=2, allow_inf_nan=False)
+
+
+class ScenarioResult(BaseModel):
+    """A validated shot list plus what it cost to make."""
+
+    shot_list: ShotList
+    usage: Usage = Field(default_factory=Usage)
+    model: str
+    seconds: float = 0.0
+    repaired: bool = False
+    cached: bool = False
+    notes: list[str] = Field(default_factory=list, description="e.g. description truncated")
+
+    @property
+    def shots(self) -> list[Shot]:
+        return self.shot_list.shots
+
+    @property
+    def cost_usd(self) -> float:
+        return self.usage.cost_usd
+
+    def metrics(self) -> dict[str, Any]:
+        """The LLM facts a run reports and the manifest keeps: calls, cache, latency, tokens."""
+        usage = self.usage
+        return {
+            "model": self.model,
+            "calls": 0 if self.cached or self.model == "offline" else (2 if self.repaired else 1),
+            "cache_hit": self.cached, "latency_s": self.seconds,
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "cost_usd": usage.cost_usd, "repaired": self.repaired, "notes": self.notes,
+        }
+
+
+class ScenarioProvider(Provider):
+    """Turns a ScenarioRequest into a ScenarioResult. The engine calls `write`."""
+
+    kind = "scenario"
+    remote = False
+
+    @abstractmethod
+    async def generate(self, request: ScenarioRequest) -> ScenarioResult:
+        """Make and validate a shot list."""
+
+    async def aclose(self) -> None:
+        """Release the provider's resources (its own HTTP client)."""
+
+    async def write(self, request: ScenarioRequest, out: Path, ctx: JobContext) -> MediaResult:
+        """The stage's method: generate, write shots.json to `out` (a temp path)."""
+        try:
+            result = await self.generate(request)
+        finally:
+            await self.aclose()
+        out.write_text(result.shot_list.to_json(), encoding="utf-8")
+        return MediaResult(cost_usd=result.cost_usd, model=result.model,
+                           meta={"llm": result.metrics(), "usage": result.usage.model_dump()})

@@ -1,0 +1,50 @@
+"""What a stage's `plan` sees of the run that plans it, and the seed every take starts from.
+
+A plan function is `plan(run, shot, provider) -> (request, inputs)`: the provider call's
+request and everything the artifact's input hash covers. The engine is the `Run`; stages
+never import it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from film.config import Settings
+    from film.events import EventSink
+    from film.project import Manifest, Project
+    from film.schema import Shot, ShotList
+    from film.stages.options import RunOptions
+
+
+class Run(Protocol):
+    """The run a stage plans for."""
+
+    project: Project
+    shot_list: ShotList
+    options: RunOptions
+    manifest: Manifest
+    settings: Settings
+    sink: EventSink
+    #: the film's frame size (width, height)
+    size: tuple[int, int]
+    #: every role that ever spoke in the project, in order (voices are cast from it)
+    roles: list[str]
+    #: shots this run left out (a stage failed with --on-error skip)
+    left_out: set[str]
+    #: "stage shot: reason" lines of this run's failures
+    failures: list[str]
+    #: planning only (film estimate): what a plan reads may not be made yet
+    dry: bool
+
+    def take(self, key: str, stage: str) -> int:
+        """How many times `film regen` redid this artifact (0: never)."""
+        ...
+
+
+def shot_seed(shot: Shot, take: int = 0) -> int:
+    """The shot's seed, or a stable one derived from its id (same shot, same picture); each
+    `film regen` of the shot is a new take with the next seed."""
+    base = shot.seed if shot.seed is not None else zlib.crc32(shot.shot_id.encode())
+    return (base + take) % 2**32

@@ -1,0 +1,147 @@
+"""The stage table: every stage's facts, named once.
+
+The engine (which stages exist, in what order, what each reads, which provider method makes
+its artifact), `film status` and `film estimate` (their columns and rows), the project folder
+(where each artifact lives) and the CLI (the `--image-provider` options, the single-stage
+commands, what a project remembers) all read this table. Adding a stage is one entry here and
+one module beside it with its `plan` function.
+
+This module imports nothing heavy: the CLI reads it to build `--help`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Scope = Literal["shot", "film"]
+
+
+def _always(_shot: Any) -> bool:
+    return True
+
+
+def _speaks(shot: Any) -> bool:
+    return bool(shot.spoken_text)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the chain."""
+
+    #: the command, the manifest's `stage`, the status column ("images")
+    name: str
+    #: the provider kind the registry builds for it ("image")
+    kind: str
+    #: the provider method that makes one artifact ("generate")
+    method: str
+    #: where its artifact lives in the project; `{key}` is the shot id
+    output: str
+    #: one artifact per shot, or one for the whole film
+    scope: Scope = "shot"
+    #: stages whose artifacts it reads (for the same shot, or all shots for a film stage)
+    depends: tuple[str, ...] = ()
+    #: the option that picks its provider ("image-provider"); None: `fixed_provider`
+    option: str | None = None
+    fixed_provider: str | None = None
+    #: the setting whose value is the default provider (FILM_IMAGE_PROVIDER)
+    default_setting: str | None = None
+    #: one line: what the stage makes (command help, README)
+    help: str = ""
+    #: what the provider option accepts (its --help)
+    provider_help: str = ""
+    #: more files it writes beside its artifact (judged present with it)
+    extra_outputs: tuple[str, ...] = ()
+    #: a text file a person edits: judged by content, replaced only with consent
+    document: bool = False
+    #: whether a failed remote call may fall back to the offline provider
+    fallback: bool = True
+    #: "module:function" returning (request, inputs) for one artifact
+    planner: str = ""
+    #: "module:function" building its provider from a name: (kind, name, settings, **options)
+    resolver: str = "film.providers.registry:get_provider"
+    #: which shots have this artifact (speech: those with a line)
+    applies: Callable[[Any], bool] = _always
+
+    @property
+    def dest(self) -> str | None:
+        """The option as a Python name ("image_provider"), used by RunOptions and the API."""
+        return self.option.replace("-", "_") if self.option else None
+
+    def path(self, root: Path, key: str | None = None) -> Path:
+        """The artifact's path in the project at `root` (key: the shot id)."""
+        return root / self.output.format(key=key)
+
+    def folder(self) -> str | None:
+        """The folder of a per-shot stage's artifacts ("images")."""
+        return self.output.split("/", 1)[0] if "/" in self.output else None
+
+    def plan(self, run: Any, shot: Any, provider: Any) -> tuple[Any, dict[str, Any]]:
+        """The request for one artifact and what its input hash covers."""
+        return _load(self.planner)(run, shot, provider)
+
+    def provider(self, name: str, settings: Any, **options: Any) -> Any:
+        """Build the provider called `name` for this stage."""
+        return _load(self.resolver)(self.kind, name, settings, **options)
+
+
+def _load(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("scenario", kind="scenario", method="write", output="shots.json", scope="film",
+          option="model", default_setting="scenario_default_model",
+          help="a description becomes a shot list (shots.json)",
+          provider_help="offline | a preset (film models) | an OpenRouter id | ollama:<model>",
+          document=True, fallback=False, planner="film.stages.scenario:plan",
+          resolver="film.scenario.providers:scenario_provider"),
+    Stage("images", kind="image", method="generate", output="images/{key}.png",
+          option="image-provider", default_setting="film_image_provider",
+          help="a still per shot: images/<shot_id>.png",
+          provider_help="offline (storyboard panels) | fal[:flux-schnell|flux-dev] | "
+          "replicate[:owner/model]",
+          planner="film.stages.images:plan"),
+    Stage("video", kind="video", method="animate", output="clips/{key}.mp4",
+          depends=("images",), option="video-provider", default_setting="film_video_provider",
+          help="each still animated into clips/<shot_id>.mp4",
+          provider_help="offline (camera moves) | fal[:minimax|kling] | replicate[:owner/model]",
+          planner="film.stages.video:plan"),
+    Stage("speech", kind="speech", method="synthesize", output="audio/{key}.wav",
+          option="tts-provider", default_setting="film_tts_provider", applies=_speaks,
+          help="each shot's dialogue or narration voiced into audio/<shot_id>.wav",
+          provider_help="offline (eSpeak NG) | openai[:tts-1|tts-1-hd|gpt-4o-mini-tts]",
+          planner="film.stages.speech:plan"),
+    Stage("compose", kind="compose", method="compose", output="final.mp4", scope="film",
+          depends=("video", "speech"), fixed_provider="ffmpeg",
+          extra_outputs=("subtitles.srt",),
+          help="clips, voices, music and subtitles assembled into final.mp4 (+ subtitles.srt)",
+          planner="film.stages.compose:plan"),
+)
+
+BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
+#: the stages `film run` makes after the shot list
+MEDIA_STAGES: tuple[str, ...] = ("images", "video", "speech", "compose")
+#: stages with one artifact per shot, in order (the columns of `film status`)
+SHOT_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.scope == "shot")
+#: stages whose provider a user picks with an option on the media commands
+PROVIDER_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s.option and s.scope == "shot")
+
+
+def stage(name: str) -> Stage:
+    """The stage called `name` (KeyError for an unknown one: a programming error)."""
+    return BY_NAME[name]
+
+
+def dependents(name: str) -> tuple[str, ...]:
+    """`name` and every per-shot stage that reads it, directly or not ("images" → images,
+    video): what `film regen --stage` redoes."""
+    found = [name]
+    for other in STAGES:
+        if other.scope == "shot" and any(dep in found for dep in other.depends):
+            found.append(other.name)
+    return tuple(found)
