@@ -299,15 +299,16 @@ def test_transition_segments_sit_at_cumulative_offsets():
 
 
 def test_segment_args():
-    seg = Segment("transition", "a+b", (Take(Path("a.mp4"), 36, 48), Take(Path("b.mp4"), 0, 12)),
+    seg = Segment("transition", "a+b",
+                  (Take(Path("/v/a.mp4"), 36, 48), Take(Path("/v/b.mp4"), 0, 12)),
                   film_start=36, frames=12)
-    args = build_segment_args(seg, width=1280, height=720, fps=24, out=Path("o.mp4"))
-    assert args[:4] == ["-i", "a.mp4", "-i", "b.mp4"]
+    args = build_segment_args(seg, width=1280, height=720, fps=24, out=Path("/v/o.mp4"))
+    assert args[:4] == ["-i", "/v/a.mp4", "-i", "/v/b.mp4"]
     graph = args[args.index("-filter_complex") + 1]
     assert "[a][b]xfade=transition=fade:duration=0.500000:offset=0[v]" in graph
     assert "tpad=stop_mode=clone:stop=48,trim=start_frame=36:end_frame=48" in graph
     assert "pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p" in graph
-    assert args[-1] == "o.mp4" and "-an" in args
+    assert args[-1] == "/v/o.mp4" and "-an" in args
     assert args[args.index("-frames:v") + 1] == "12"
     assert args[args.index("-video_track_timescale") + 1] == "12288"
     body = Segment("body", "a", (Take(Path("a.mp4"), 0, 48),), 0, 48, fade_in=6, fade_out=6)
@@ -328,8 +329,8 @@ def test_escape_filter_value():
 
 def test_audio_args():
     args = build_audio_args([(Path("a.wav"), 0.0), (Path("b.wav"), 1.5)], duration=4.0,
-                            out=Path("o.m4a"), music=Path("m.mp3"), music_volume=0.3)
-    i = args.index("m.mp3")
+                            out=Path("o.m4a"), music=Path("/v/m.mp3"), music_volume=0.3)
+    i = args.index("/v/m.mp3")
     assert args[i - 3: i] == ["-stream_loop", "-1", "-i"]
     graph = args[args.index("-filter_complex") + 1]
     assert "adelay=delays=0:all=1[v0]" in graph and "adelay=delays=1500:all=1[v1]" in graph
@@ -387,9 +388,17 @@ def test_two_pass_loudnorm_args():
     assert loudnorm_filter(None) == "loudnorm=I=-16:TP=-1.5:LRA=11"
 
 
+def test_paths_that_look_like_options_reach_ffmpeg_as_paths():
+    from film.media.ffmpeg import media_path
+
+    assert media_path("-weird/out.mp4") == str(Path.cwd() / "-weird" / "out.mp4")
+    args = build_mux_args(Path("-l.txt"), Path("a:b.m4a"), Path("-o.mp4"))
+    assert not any(a.startswith("-") and a.endswith((".txt", ".m4a", ".mp4")) for a in args)
+
+
 def test_mux_and_concat_list():
-    args = build_mux_args(Path("l.txt"), Path("a.m4a"), Path("o.mp4"))
-    assert args[:6] == ["-f", "concat", "-safe", "0", "-i", "l.txt"]
+    args = build_mux_args(Path("/v/l.txt"), Path("/v/a.m4a"), Path("/v/o.mp4"))
+    assert args[:6] == ["-f", "concat", "-safe", "0", "-i", "/v/l.txt"]
     assert args[args.index("-movflags") + 1] == "+faststart"
     assert args[args.index("-c") + 1] == "copy"
     text = concat_list_text([Path("/tmp/it's.mp4")])

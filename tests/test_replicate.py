@@ -13,8 +13,9 @@ from PIL import Image
 from film.costs import media_cost
 from film.errors import ConfigError, ContentRefused, ProviderError, Unavailable
 from film.media.ffmpeg import probe
-from film.providers.images import ReplicateImageProvider, nearest_aspect
+from film.providers.images import ReplicateImageProvider
 from film.providers.registry import get_provider
+from film.providers.remote_job import nearest_aspect
 from film.providers.video import ReplicateVideoProvider
 from film.vendors.replicate import CREATE_WAIT_SECONDS, SYNC_WAIT_TIMEOUT, ReplicateAPI, output_urls
 from film.vendors.retry import RetryPolicy

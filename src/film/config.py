@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from film.errors import ConfigError
@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
-        env_ignore_empty=True,
+        env_ignore_empty=True, allow_inf_nan=False,
     )
 
     # Scenario (LLM)
@@ -64,12 +64,6 @@ class Settings(BaseSettings):
         """How many ffmpeg jobs may run at once (default: the CPU count)."""
         return self.film_concurrency_local or max(1, os.cpu_count() or 1)
 
-    def default_scenario_model(self) -> str:
-        """`SCENARIO_DEFAULT_MODEL`, else the cheap-but-good preset with a key, else offline."""
-        if self.scenario_default_model:
-            return self.scenario_default_model
-        return "claude-3-haiku" if self.openrouter_api_key else "offline"
-
     def require(self, name: str) -> str:
         """The secret value of setting `name`, or a ConfigError naming its env variable."""
         value = getattr(self, name)
@@ -92,5 +86,25 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once. A bad value in the environment or in .env is a
+    ConfigError naming the variable (never a traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc),
+                          hint="Fix it in the environment or in .env (see .env_template).",
+                          ) from exc
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise ConfigError(f".env cannot be read: {exc}",
+                          hint="Save .env as UTF-8 text with NAME=value lines.") from exc
+
+
+def _explain(exc: ValidationError) -> str:
+    """One line per bad variable: its name, its value, what is wrong."""
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        value = error.get("input")
+        shown = "***" if "key" in name.lower() or "token" in name.lower() else repr(value)
+        lines.append(f"{name}={shown} is not valid: {error['msg'].lower()}")
+    return "; ".join(lines)

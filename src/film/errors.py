@@ -14,7 +14,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+#: things shaped like API keys (OpenAI "sk-...", Replicate "r8_..."), hidden even when unknown
+_KEY_SHAPES = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{3,}|r8_[A-Za-z0-9]{8,})")
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with each secret, and anything shaped like an API key, replaced by `***`.
+
+    The one place keys are kept out of messages, logs and manifests."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _KEY_SHAPES.sub("***", text)
 
 
 class FilmError(Exception):
@@ -29,6 +43,15 @@ class FilmError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def redacted(self, *secrets: str | None) -> FilmError:
+        """This error with the secrets taken out of its message, hint and body (in place)."""
+        for attr in ("message", "hint", "body", "stderr_tail"):
+            value = getattr(self, attr, None)
+            if isinstance(value, str):
+                setattr(self, attr, redact(value, *secrets))
+        self.args = (self.message,)
+        return self
 
 
 class ConfigError(FilmError):

@@ -1,1 +1,1 @@
-"""The `film` subcommands, grouped by what they work on."""
+"""The `film` subcommands (thin: parse, call, render), their shared options, errors and signals."""

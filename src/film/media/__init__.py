@@ -1,1 +1,1 @@
-"""Media helpers: the ffmpeg binary, argv builders, probing."""
+"""Media: the ffmpeg binary and argv builders, the timeline, compose, subtitles, soundtrack."""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from film.errors import InputError
 from film.fsutil import atomic_output, atomic_write_text, canonical_hash, file_digest
-from film.media.ffmpeg import VIDEO_CODEC_ARGS, run_ffmpeg
+from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, media_path, run_ffmpeg
 from film.media.soundtrack import DUCKING, LOUDNORM, LOUDNORM_PASSES, check_music, mix_soundtrack
 from film.media.subtitles import Cue, render_ass, render_srt
 from film.media.timeline import Timeline
@@ -126,7 +126,7 @@ def build_segment_args(
     """argv (after the binary) encoding one segment, video only, with the shared settings."""
     args: list[str] = []
     for take in segment.takes:
-        args += ["-i", str(take.clip)]
+        args += ["-i", media_path(take.clip)]
     chains = [normalise_chain(t, width=width, height=height, fps=fps) for t in segment.takes]
     if segment.kind == "transition":
         duration = segment.frames / fps
@@ -145,7 +145,7 @@ def build_segment_args(
     return [
         *args, "-filter_complex", graph, "-map", "[v]", "-an", "-frames:v", str(segment.frames),
         *VIDEO_CODEC_ARGS, "-r", str(fps), "-video_track_timescale", str(fps * 512),
-        "-f", "mp4", str(out),
+        "-f", "mp4", media_path(out),
     ]
 
 
@@ -161,9 +161,9 @@ def concat_list_text(paths: list[Path]) -> str:
 def build_mux_args(concat_list: Path, audio: Path, out: Path) -> list[str]:
     """argv joining the segments by stream copy and muxing the soundtrack, faststart."""
     return [
-        "-f", "concat", "-safe", "0", "-i", str(concat_list), "-i", str(audio),
+        "-f", "concat", "-safe", "0", "-i", media_path(concat_list), "-i", media_path(audio),
         "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart",
-        "-f", "mp4", str(out),
+        "-f", "mp4", media_path(out),
     ]
 
 
@@ -210,7 +210,7 @@ def _check_inputs(timeline: Timeline, fps: int, width: int, height: int) -> None
 
 
 async def compose_film(
-    timeline: Timeline, *, out: Path, srt_out: Path, width: int, height: int, fps: int = 24,
+    timeline: Timeline, *, out: Path, srt_out: Path, width: int, height: int, fps: int = FPS,
     music: Path | None = None, music_volume: float = 0.25, burn_subtitles: bool = False,
     cache_dir: Path, workers: int = 2,
 ) -> ComposeReport:

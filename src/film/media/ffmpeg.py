@@ -7,7 +7,6 @@ them. imageio-ffmpeg ships no ffprobe, so `probe` parses `ffmpeg -i` output.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import subprocess
@@ -17,18 +16,28 @@ from pathlib import Path
 
 from film.errors import ConfigError, MediaError
 
+#: the film's frame rate: every clip, segment and timeline uses it (defined only here)
+FPS = 24
 # Shared encoder settings: every segment film encodes uses exactly these, so segments can be
 # joined by stream copy.
-FPS = 24
 VIDEO_CODEC_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
                     "-pix_fmt", "yuv420p", "-profile:v", "high"]
 AUDIO_RATE = 44100
 
 
+def media_path(path: str | Path) -> str:
+    """A path as ffmpeg must be given it: absolute, so a name that begins with '-' is never
+    read as an option and one with ':' never as a protocol."""
+    return str(Path(path).absolute())
+
+
 @lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
-    """FFMPEG_BINARY, else the imageio-ffmpeg binary, else `ffmpeg` on PATH."""
-    explicit = os.environ.get("FFMPEG_BINARY")
+    """FFMPEG_BINARY (environment or .env), else the imageio-ffmpeg binary, else `ffmpeg` on
+    PATH."""
+    from film.config import get_settings
+
+    explicit = get_settings().ffmpeg_binary
     if explicit:
         if not Path(explicit).exists() and not shutil.which(explicit):
             raise ConfigError(f"FFMPEG_BINARY points to {explicit}, which does not exist")
@@ -150,7 +159,7 @@ def probe(path: str | Path) -> MediaInfo:
     if not path.exists():
         raise MediaError(f"no such media file: {path}")
     proc = subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", media_path(path)],
         capture_output=True, text=True, errors="replace",
     )
     info = parse_probe(proc.stderr)
@@ -162,7 +171,8 @@ def probe(path: str | Path) -> MediaInfo:
 def measure_duration(path: str | Path) -> float:
     """Exact duration by decoding (slower than `probe`, exact to the frame)."""
     proc = subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", media_path(path), "-f", "null",
+         "-"],
         capture_output=True, text=True, errors="replace",
     )
     times = re.findall(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)", proc.stderr)

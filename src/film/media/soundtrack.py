@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from film.errors import InputError, MediaError
-from film.media.ffmpeg import AUDIO_RATE, probe, run_ffmpeg
+from film.media.ffmpeg import AUDIO_RATE, media_path, probe, run_ffmpeg
 
 LOUDNORM = "loudnorm=I=-16:TP=-1.5:LRA=11"
 LOUDNORM_PASSES = 2  # part of the soundtrack's cache key
@@ -30,7 +30,7 @@ def _mix_graph(
     args: list[str] = []
     parts: list[str] = []
     for i, (path, start) in enumerate(voices):
-        args += ["-i", str(path)]
+        args += ["-i", media_path(path)]
         delay = round(start * 1000)
         parts.append(f"[{i}:a]aresample={rate},{fmt},adelay=delays={delay}:all=1[v{i}]")
     if voices:
@@ -39,7 +39,7 @@ def _mix_graph(
                      f"apad=whole_dur={dur},atrim=end={dur}"
                      + (",asplit=2[speech][key]" if music else "[mix]"))
     if music is not None:
-        args += ["-stream_loop", "-1", "-i", str(music)]
+        args += ["-stream_loop", "-1", "-i", media_path(music)]
         fade = min(1.0, duration / 4)
         parts.append(
             f"[{len(voices)}:a]aresample={rate},{fmt},atrim=end={dur},asetpts=PTS-STARTPTS,"
@@ -97,7 +97,7 @@ def build_audio_args(
     (linear, from pass 1's `measured`, when given), AAC."""
     dur = f"{duration:.6f}"
     encode = ["-c:a", "aac", "-b:a", "160k", "-ar", str(rate), "-ac", "2", "-t", dur,
-              "-f", "mp4", str(out)]
+              "-f", "mp4", media_path(out)]
     if not voices and music is None:
         return ["-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=stereo", *encode]
     fmt = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=stereo"

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from film.errors import InputError
+from film.media.ffmpeg import FPS
 from film.media.subtitles import MAX_CHARS, MAX_LINES, Cue, split_into_cue_texts, time_cues
 
 TRANSITIONS = ("crossfade", "fade", "cut")
@@ -139,7 +140,7 @@ def build_timeline(
     *,
     transition: str = "crossfade",
     transition_duration: float = 0.5,
-    fps: int = 24,
+    fps: int = FPS,
     speech_padding: float = 0.35,
     speech_lead_in: float = 0.0,
     max_chars: int = MAX_CHARS,

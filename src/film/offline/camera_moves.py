@@ -24,7 +24,7 @@ from typing import Any
 from PIL import Image
 
 from film.errors import InputError
-from film.media.ffmpeg import VIDEO_CODEC_ARGS, run_ffmpeg
+from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, media_path, run_ffmpeg
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
 from film.schema import CAMERA_MOVEMENTS, Shot
 
@@ -169,7 +169,7 @@ def held_bars(image: Path) -> tuple[float, float]:
 
 
 def camera_move_args(image: Path, out: Path, *, move: str, duration: float, width: int,
-                     height: int, fps: int = 24, seed: int = 0, hold_top: float = 0.0,
+                     height: int, fps: int = FPS, seed: int = 0, hold_top: float = 0.0,
                      hold_bottom: float = 0.0) -> list[str]:
     """ffmpeg args (after the binary) that turn the still `image` into an MP4 with `move`.
 
@@ -197,8 +197,8 @@ def camera_move_args(image: Path, out: Path, *, move: str, duration: float, widt
         video = ["-filter_complex", graph, "-map", "[v]"]
     else:
         video = ["-filter:v", f"{still},{moving}"]
-    return ["-i", str(image), *video, "-frames:v", str(frames), "-r", str(fps), "-an",
-            *VIDEO_CODEC_ARGS, "-movflags", "+faststart", "-f", "mp4", str(out)]
+    return ["-i", media_path(image), *video, "-frames:v", str(frames), "-r", str(fps), "-an",
+            *VIDEO_CODEC_ARGS, "-movflags", "+faststart", "-f", "mp4", media_path(out)]
 
 
 class CameraMoveVideoProvider(VideoProvider):

@@ -33,6 +33,7 @@ from film.providers.voices import (
     espeak_spec_for_openai_voice,
     espeak_voice_for,
 )
+from film.text import clean_line
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 CHARS_UTF8 = 1
@@ -49,7 +50,6 @@ _SynthCallback = ctypes.CFUNCTYPE(
 _LOCK = threading.Lock()
 _ENGINE: _Engine | None = None
 _VOICE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*(\+[A-Za-z0-9 _-]+)?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _steady_variant(content: bytes) -> bytes:
@@ -222,9 +222,6 @@ def render_wav(text: str, spec: VoiceSpec, out: Path) -> Rendered:
     return Rendered(len(samples) / rate, rate, version, steady, silent)
 
 
-def clean_text(text: str) -> str:
-    """The line without control characters and surrounding space."""
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def parse_voice(name: str) -> VoiceSpec:
@@ -257,7 +254,7 @@ class EspeakSpeechProvider(SpeechProvider):
 
     async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Write the spoken line to `out` (WAV, 22050 Hz mono 16-bit)."""
-        text = clean_text(request.text)
+        text = clean_line(request.text)
         if not text:
             where = f" for shot {request.shot_id}" if request.shot_id else ""
             raise InputError(f"nothing to say{where}: the line is empty")

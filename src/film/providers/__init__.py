@@ -1,1 +1,1 @@
-"""Providers: one module per kind, one class per vendor, plus an offline one per kind."""
+"""Providers: the contract every provider keeps, the name registry, and the remote adapters."""

@@ -50,6 +50,7 @@ DEFAULT_REMOTE: dict[str, tuple[tuple[str, str], ...]] = {
     "image": (("fal_key", "fal:flux-schnell"), ("replicate_api_token", "replicate")),
     "video": (("fal_key", "fal:minimax"), ("replicate_api_token", "replicate")),
     "speech": (("openai_api_key", "openai:tts-1"),),
+    "scenario": (("openrouter_api_key", "claude-3-haiku"),),
 }
 
 #: names that are a whole provider, not a vendor with a model

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from film.costs import media_cost
-from film.errors import InputError, ProviderError
+from film.errors import InputError, ProviderError, redact
 from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
 from film.providers.voices import (
     CASTING_VERSION,
@@ -27,12 +27,12 @@ from film.providers.voices import (
     is_narrator,
     openai_voice_for,
 )
+from film.text import clean_line
 from film.vendors.http import RetryPolicy, make_client, send_with_retries
 
 MAX_INPUT_CHARS = 4096
 _UNKNOWN_SIZE = 0xFFFFFFFF
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 # ---- WAV -------------------------------------------------------------------------------------
@@ -132,15 +132,8 @@ def split_text(text: str, limit: int = MAX_INPUT_CHARS) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _clean(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def _scrub(text: str, secret: str) -> str:
-    """Remove the key, and anything that looks like an OpenAI key, from `text`."""
-    if secret:
-        text = text.replace(secret, "***")
-    return re.sub(r"sk-[A-Za-z0-9_\-*]{3,}", "sk-***", text)
 
 
 # ---- provider ---------------------------------------------------------------------------------
@@ -155,7 +148,7 @@ class OpenAISpeechProvider(SpeechProvider):
         return {"response_format": "wav", "casting": CASTING_VERSION}
 
     def estimate_cost(self, request: SpeechRequest) -> float:
-        return media_cost(self.name, chars=len(_clean(request.text)))
+        return media_cost(self.name, chars=len(clean_line(request.text)))
 
     def resolve_voice(self, request: SpeechRequest) -> str:
         """`request.voice` if it is an OpenAI voice (or any plain name), else the cast voice.
@@ -183,7 +176,7 @@ class OpenAISpeechProvider(SpeechProvider):
 
     async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Speak the line through OpenAI and write a WAV (24 kHz mono 16-bit) to `out`."""
-        text = _clean(request.text)
+        text = clean_line(request.text)
         if not text:
             where = f" for shot {request.shot_id}" if request.shot_id else ""
             raise InputError(f"nothing to say{where}: the line is empty")
@@ -226,9 +219,9 @@ class OpenAISpeechProvider(SpeechProvider):
                     ctx: JobContext, payload: dict[str, Any]) -> httpx.Response:
         def on_retry(attempt: int, delay: float, message: str) -> None:
             if ctx.on_retry is not None:  # the engine names the stage and shot
-                ctx.on_retry(attempt, delay, _scrub(message, key))
+                ctx.on_retry(attempt, delay, redact(message, key))
             else:
-                ctx.report(f"{_scrub(message, key)}; retry {attempt} in {delay:.1f}s")
+                ctx.report(f"{redact(message, key)}; retry {attempt} in {delay:.1f}s")
 
         try:
             return await send_with_retries(
@@ -237,11 +230,11 @@ class OpenAISpeechProvider(SpeechProvider):
                 headers={"Authorization": f"Bearer {key}", "Accept": "audio/wav"},
             )
         except ProviderError as exc:
-            message = _scrub(exc.message, key)
+            message = redact(exc.message, key)
             hint = exc.hint
             if exc.status in (401, 403):
                 message = f"OPENAI_API_KEY was rejected: {message}"
                 hint = "Check OPENAI_API_KEY (a key from platform.openai.com/api-keys)."
             raise type(exc)(message, provider=exc.provider, status=exc.status,
-                            body=_scrub(exc.body, key), hint=hint,
+                            body=redact(exc.body, key), hint=hint,
                             request_id=exc.request_id) from None

@@ -21,7 +21,7 @@ from film.costs import media_cost
 from film.errors import InputError, MediaError, ProviderError
 from film.media.ffmpeg import probe
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
-from film.providers.images import (
+from film.providers.remote_job import (
     nearest_aspect,
     remote_url_for_meta,
     replicate_model,

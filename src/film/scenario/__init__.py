@@ -1,0 +1,1 @@
+"""Scenario: a description becomes a shot list (prompt, LLM chat, catalogue, cache, planner)."""

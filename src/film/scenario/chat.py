@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable
+from film.errors import ContentRefused, ProviderError, RateLimited, Unavailable, redact
 from film.scenario.cache import USER_TEMPLATE_TOKENS, LLMCache, cache_key, fit_description
 from film.scenario.catalogue import OUTPUT_TOKENS_PER_SHOT, SYSTEM_PROMPT_TOKENS, ResolvedModel
 from film.scenario.contract import ScenarioProvider, ScenarioRequest, ScenarioResult
@@ -184,8 +184,7 @@ class ChatScenarioProvider(ScenarioProvider):
             self._client = None
 
     def _scrub(self, text: str) -> str:
-        secret = self._secret()
-        return text.replace(secret, "***") if secret and text else text
+        return redact(text, self._secret()) if text else text
 
     def _body(self, messages: list[dict[str, str]], request: ScenarioRequest) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.resolved.model_id, "messages": messages,

@@ -1,1 +1,1 @@
-"""Stages: each makes one kind of artifact for a shot through `Engine.produce`."""
+"""Stages: the stage table, and one module per stage planning its artifacts."""

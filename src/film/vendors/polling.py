@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from film.errors import Unavailable
+from film.errors import Unavailable, redact
 from film.vendors.http import RetryPolicy
 
 #: one poll's verdict: None when the job is done, else (its state, a progress note)
@@ -37,7 +37,7 @@ class PollingClient:
 
     def _retried(self, attempt: int, delay: float, message: str) -> None:
         if self.on_retry:
-            self.on_retry(attempt, delay, message.replace(self.secret, "***"))
+            self.on_retry(attempt, delay, redact(message, self.secret))
 
     async def poll(
         self,
