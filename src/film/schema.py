@@ -48,7 +48,6 @@ CameraMovement = Literal[
 CAMERA_MOVEMENTS: tuple[str, ...] = CameraMovement.__args__  # type: ignore[attr-defined]
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
-ASPECT_RATIOS: tuple[str, ...] = AspectRatio.__args__  # type: ignore[attr-defined]
 
 _SHOT_TYPE_ALIASES = {
     "ews": "extreme-wide", "ws": "wide", "ls": "wide", "long": "wide", "long-shot": "wide",

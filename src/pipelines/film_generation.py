@@ -12,15 +12,15 @@ from pathlib import Path
 import click
 
 from film.cli_commands.base import FilmCommand
-from film.cli_commands.common import compose_options, provider_options, run_options
+from film.cli_commands.common import PathArg, compose_options, provider_options, run_options
 
 
 @click.command(cls=FilmCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--shots_json_path", "--shots-json-path", "shots", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=PathArg(exists=True, dir_okay=False, path_type=Path),
               help="The shot list (from `film scenario` or written by hand).")
 @click.option("--output-dir", "--output_dir", "output_dir", default="film_output",
-              show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              show_default=True, type=PathArg(file_okay=False, path_type=Path),
               help="The project folder: images/, clips/, audio/, final.mp4, manifest.json.")
 @provider_options
 @compose_options

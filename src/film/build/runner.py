@@ -3,7 +3,6 @@ the settings' defaults, a shot list brought into a project, one blocking call.""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from pathlib import Path
 from typing import Any
@@ -133,8 +132,10 @@ def adopt_shots(project: Project, shots_path: Path | None, *, overwrite: bool = 
 def run_project(project: Project, shot_list: ShotList | None, options: RunOptions,
                 settings: Settings, sink: EventSink) -> RunSummary:
     """Run the engine to completion (blocking)."""
+    from film.interrupt import run
+
     engine = Engine(project, shot_list, options, settings, sink)
     try:
-        return asyncio.run(engine.run())
+        return run(engine.run())
     finally:
         sink.close()

@@ -21,34 +21,13 @@ import click
 JSON_META = "film.json"
 
 
-class Interrupted(KeyboardInterrupt):
-    """A stop asked for by a signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum: int, _frame: Any) -> None:
-    raise Interrupted(signum)
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP behave like Ctrl-C (only the main thread can have handlers)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _on_signal)
-
-
 class FilmErrorsMixin:
     """Reports FilmErrors (and file-system errors) as one clear message and exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        install_signal_handlers()
+        from film.interrupt import install_handlers
+
+        install_handlers()
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except KeyboardInterrupt as exc:

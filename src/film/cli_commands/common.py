@@ -3,7 +3,6 @@ stage table (providers), the compose options, the spend and output options."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +27,10 @@ def settings() -> Any:
 
 
 def run_async(coro: Any) -> Any:
-    """Run a coroutine to completion from a command."""
-    return asyncio.run(coro)
+    """Run a coroutine to completion from a command (a signal cancels it cleanly)."""
+    from film.interrupt import run
+
+    return run(coro)
 
 
 class FiniteFloat(click.FloatRange):
@@ -43,6 +44,18 @@ class FiniteFloat(click.FloatRange):
         if number is not None and not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
+
+
+class PathArg(click.Path):
+    """A file or folder path; an empty one is refused (it would silently mean "here")."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no file or folder.", param, ctx)
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a path cannot contain a NUL byte.", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def _apply(func: Any, options: list[Decorator]) -> Any:
@@ -59,7 +72,7 @@ def compose_options(func: Any) -> Any:
                      help="How shots join [default: crossfade, or what the project used]."),
         click.option("--transition-duration", type=FiniteFloat(0.0, 3.0), default=None,
                      help="Seconds of each crossfade/fade [default: 0.5]."),
-        click.option("--music", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        click.option("--music", type=PathArg(exists=True, dir_okay=False, path_type=Path),
                      help="Background music (looped/trimmed, ducked under speech); the "
                      "project keeps using it."),
         click.option("--no-music", is_flag=True, default=None,
@@ -114,7 +127,7 @@ def run_options(func: Any) -> Any:
 def project_option(required: bool = True, default: str | None = None) -> Decorator:
     """-p/--project DIR (any folder name works, including one that begins with '-')."""
     return click.option(
-        "-p", "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+        "-p", "--project", "project_dir", type=PathArg(file_okay=False, path_type=Path),
         required=required and default is None, default=default, show_default=bool(default),
         help="Project folder: shots.json, images/, clips/, audio/, final.mp4, manifest.json.",
     )

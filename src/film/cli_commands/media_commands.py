@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from film.cli_commands.common import (
+    PathArg,
     compose_options,
     output_options,
     project_option,
@@ -35,7 +36,7 @@ def _project_for(description: str) -> Path:
 @click.command("run")
 @click.argument("description_arg", metavar="[DESCRIPTION]", required=False)
 @description_options
-@click.option("--shots", "shots", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--shots", "shots", type=PathArg(exists=True, dir_okay=False, path_type=Path),
               help="Start from this shots.json instead of a description.")
 @project_option(required=False)
 @click.option("--overwrite", "--new-shots", "overwrite", is_flag=True,
@@ -109,7 +110,7 @@ def _stage_command(st: Stage) -> click.Command:
                                  "shots.json with SHOTS even if it was edited by hand.")(decorated)
         decorated = click.argument(
             "shots", required=False,
-            type=click.Path(exists=True, dir_okay=False, path_type=Path))(decorated)
+            type=PathArg(exists=True, dir_okay=False, path_type=Path))(decorated)
     return click.command(st.name)(decorated)
 
 
@@ -117,7 +118,7 @@ STAGE_COMMANDS = [_stage_command(st) for st in STAGES if st.name in MEDIA_STAGES
 
 
 @click.command("estimate")
-@click.argument("shots", required=False, type=click.Path(exists=True, dir_okay=False,
+@click.argument("shots", required=False, type=PathArg(exists=True, dir_okay=False,
                                                            path_type=Path))
 @project_option(required=False)
 @provider_options

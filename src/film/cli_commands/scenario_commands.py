@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from film.cli_commands.common import ASPECTS, FiniteFloat, make_sink, run_async, settings
+from film.cli_commands.common import ASPECTS, FiniteFloat, PathArg, make_sink, run_async, settings
 
 STYLE_HELP = "Visual style: noir, cyberpunk, documentary, fantasy, horror, romance, anime, " \
              "vintage, or your own words."
@@ -22,7 +22,7 @@ def description_options(func):  # type: ignore[no-untyped-def]
     for option in reversed([
         click.option("-d", "--description", help="What happens, in plain words ('-' reads "
                      "stdin)."),
-        click.option("--description-file", type=click.Path(dir_okay=False, allow_dash=True),
+        click.option("--description-file", type=PathArg(dir_okay=False, allow_dash=True),
                      help="Read the description from a UTF-8 file ('-' for stdin)."),
         click.option("-n", "--num-shots", type=click.IntRange(1, 30), default=5,
                      show_default=True, help="How many shots (1-30)."),
@@ -82,10 +82,10 @@ def _stream_progress(elapsed: float, tokens: int) -> None:
 
 @click.command("scenario")
 @description_options
-@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), default=None,
+@click.option("-o", "--output", type=PathArg(dir_okay=True, path_type=Path), default=None,
               help="Where to write the shot list [default: shots.json, or DIR/shots.json with "
               "-p].")
-@click.option("-p", "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-p", "--project", "project_dir", type=PathArg(file_okay=False, path_type=Path),
               help="Write DIR/shots.json (the film stages' input).")
 @click.option("--list-models", is_flag=True, help="List the models and prices, then exit.")
 @click.option("--estimate-only", is_flag=True, help="Print the expected tokens and cost, "

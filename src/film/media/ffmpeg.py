@@ -7,6 +7,7 @@ them. imageio-ffmpeg ships no ffprobe, so `probe` parses `ffmpeg -i` output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import shutil
 import subprocess
@@ -81,10 +82,11 @@ async def run_ffmpeg(args: list[str], *, what: str = "ffmpeg", loglevel: str = "
     )
     try:
         _, stderr = await proc.communicate()
-    except asyncio.CancelledError:
+    except BaseException:  # cancelled or interrupted: ffmpeg never outlives its caller
         if proc.returncode is None:
             proc.kill()
-            await proc.wait()
+            with contextlib.suppress(BaseException):
+                await proc.wait()
         raise
     text = stderr.decode("utf-8", "replace")
     if proc.returncode != 0:

@@ -29,7 +29,6 @@ from film.errors import ContentRefused, ProviderError
 from film.vendors.http import looks_like_refusal, send_with_retries
 from film.vendors.polling import PollingClient, Progress
 
-TERMINAL = ("succeeded", "failed", "canceled")
 RUNNING = ("starting", "processing")
 #: seconds the create call asks Replicate to hold the request (`Prefer: wait=n`)
 CREATE_WAIT_SECONDS = 5
