@@ -20,10 +20,11 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from common import machine, save
 from fake_latency import Latency
 
+from film.build.engine import Engine
 from film.config import get_settings
-from film.build.engine import Engine, RunOptions
 from film.project import Project
 from film.providers import registry
+from film.stages.options import RunOptions
 
 from shotlists import make_shots
 
@@ -44,7 +45,7 @@ async def one_run(shots: int, concurrency: int) -> float:
     lines = {i: f"Line number {i}." for i in range(shots)}
     shot_list = make_shots(shots, lines=lines)
     with tempfile.TemporaryDirectory() as tmp:
-        options = RunOptions(image_provider="slow", video_provider="slow", tts_provider="slow",
+        options = RunOptions(providers={"images": "slow", "video": "slow", "speech": "slow"},
                              stages=("images", "video", "speech"), concurrency=concurrency)
         engine = Engine(Project.at(tmp), shot_list, options, get_settings())
         start = time.perf_counter()

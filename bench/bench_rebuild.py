@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from common import film_cmd, machine, save
 
+from film.build.engine import Engine
 from film.config import get_settings
-from film.build.engine import Engine, RunOptions
 from film.project import Project
+from film.stages.options import RunOptions
 
 from shotlists import make_shots
 
