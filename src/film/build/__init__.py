@@ -1,0 +1,1 @@
+"""The incremental engine: scheduling, the one produce path, freshness, status and estimate."""
