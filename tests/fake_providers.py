@@ -119,5 +119,5 @@ class FakeSpeech(Priced, SpeechProvider):
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(8000)
-            wav.writeframes(struct.pack("<h", 1000) * 8000)
+            wav.writeframes(struct.pack("<h", 1000) * (8000 + 8 * len(request.text)))
         return MediaResult(request_id=job, meta={"duration": 1.0, "voice": request.voice})

@@ -419,3 +419,70 @@ async def test_a_failed_run_does_not_change_what_the_project_remembers(tmp_path,
         await run(tmp_path, settings, make_shots(1), stages=("images",), max_cost=0.5)
     options = Project.at(tmp_path).load_manifest().settings["options"]
     assert options["image_provider"] == "offline"
+
+
+class Killed(BaseException):
+    """Stands in for a kill -9 between recording a file as written and renaming it."""
+
+
+def kill_at_rename(monkeypatch, suffixes=(".wav", ".png")):
+    from film.build import produce
+
+    real, armed = produce.os.replace, [True]
+
+    def replace(src, dst):
+        if armed[0] and str(dst).endswith(suffixes):
+            armed[0] = False
+            raise Killed()
+        return real(src, dst)
+
+    monkeypatch.setattr(produce.os, "replace", replace)
+
+
+async def test_a_kill_before_the_rename_never_keeps_the_old_file_as_new(tmp_path, settings,
+                                                                      monkeypatch):
+    await run(tmp_path, settings, make_shots(1, lines={0: "Hello."}), stages=("speech",))
+    new = make_shots(1, lines={0: "Something else entirely."})
+    kill_at_rename(monkeypatch)
+    with pytest.raises(Killed):
+        await run(tmp_path, settings, new, stages=("speech",))
+    Script.calls.clear()
+    summary, _, _ = await run(tmp_path, settings, new, stages=("speech",))
+    assert summary.stages["speech"].made == 1 and dict(Script.calls) == {"speech:shot_001": 1}
+
+
+async def test_a_kill_before_the_rename_collects_the_paid_job_and_books_it_once(
+        tmp_path, settings, monkeypatch):
+    Script.cost = 0.5
+    kill_at_rename(monkeypatch)
+    with pytest.raises(Killed):
+        await run(tmp_path, settings, make_shots(1), stages=("images",))
+    Script.submits.clear()
+    summary, _, _ = await run(tmp_path, settings, make_shots(1), stages=("images",))
+    assert Script.submits == [] and Script.resumed  # collected, not submitted again
+    ledger = json.loads((tmp_path / "manifest.json").read_text())["ledger"]
+    assert len(ledger) == 1 and summary.total_cost_usd == 0.5
+
+
+async def test_a_kill_after_the_rename_keeps_the_new_file_as_film_s_own(tmp_path, settings,
+                                                                      monkeypatch):
+    await run(tmp_path, settings, make_shots(1), stages=("images",))
+    shots = make_shots(1)
+    shots.shots[0].enhanced_prompt = "another picture"
+    calls = []
+    original = Engine.save
+
+    def save(self):
+        calls.append(self.manifest.artifacts["images/shot_001.png"].status)
+        if calls[-1] == "done" and len(calls) > 1 and calls[-2] == "writing":
+            raise Killed()  # the file is renamed, the "done" record never saved
+        original(self)
+
+    monkeypatch.setattr(Engine, "save", save)
+    with pytest.raises(Killed):
+        await run(tmp_path, settings, shots, stages=("images",))
+    monkeypatch.setattr(Engine, "save", original)
+    Script.calls.clear()
+    summary, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
+    assert Script.calls == {} and summary.stages["images"].reused == 1
+    assert not sink.of("message")  # not mistaken for a file placed by hand

@@ -422,10 +422,12 @@ def test_factory_resolves_names(cfg):
         get_scenario_provider("claude-3-hiaku", cfg)
 
 
-def test_missing_key_is_a_config_error(tmp_path):
+async def test_missing_key_is_a_config_error_when_a_call_is_made(tmp_path):
     cfg = Settings(_env_file=None, film_home=tmp_path)
+    provider = get_scenario_provider("claude-3-haiku", cfg)  # status and estimate need no key
     with pytest.raises(ConfigError, match="OPENROUTER_API_KEY"):
-        get_scenario_provider("claude-3-haiku", cfg)
+        await provider.generate(ScenarioRequest(description="A keeper climbs."))
+    await provider.aclose()
 
 
 async def test_provider_owns_and_closes_its_client(cfg):

@@ -27,6 +27,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film run -d "A detective enters his dimly lit office on a rainy night." -p noir
     \b
     Stages (each reads and writes files in a project folder, -p DIR):
+      film story      log line     -> story/ + shots.json (bible, scenes, script; agents)
       film scenario   description  -> shots.json        (LLM via OpenRouter, Ollama, offline)
       film images     shots.json   -> images/*.png      (fal FLUX, Replicate, offline)
       film video      images       -> clips/*.mp4       (fal MiniMax/Kling, Replicate, offline)
@@ -46,9 +47,14 @@ def main() -> None:
 
 def register() -> None:
     """Attach the subcommands (kept in their own modules to keep this one short)."""
-    from film.cli_commands import media_commands, project_commands, scenario_commands
+    from film.cli_commands import (
+        media_commands,
+        project_commands,
+        scenario_commands,
+        story_commands,
+    )
 
-    for module in (scenario_commands, media_commands, project_commands):
+    for module in (story_commands, scenario_commands, media_commands, project_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -47,8 +47,12 @@ class Artifact(BaseModel):
     request_id: str | None = None
     #: the file's size when recorded: a file of another size was replaced by hand
     size: int | None = None
-    #: a document's content digest when recorded (shots.json): another one was edited by hand
+    #: the content digest of a document (shots.json), or of a file being written
     digest: str | None = None
+    #: a text file a person edits (judged by its content)
+    document: bool = False
+    #: while "writing": the entry this one replaces, which stands if the rename never happened
+    previous: Artifact | None = None
     #: an offline stand-in made because `fallback_for` (a remote provider) failed
     fallback: bool = False
     fallback_for: str | None = None

@@ -17,16 +17,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from film.aio import gather_or_cancel
-from film.build.produce import FILM_KEY, Producer
+from film.build.produce import Producer
 from film.build.summary import RunSummary, StageMetrics
 from film.config import Settings
 from film.costs import Budget
 from film.errors import BudgetExceeded, ConfigError, FilmError, InputError
 from film.events import EventSink, QuietSink
 from film.project import Manifest, Project
-from film.schema import Shot, ShotList, load_shot_list
+from film.schema import ShotList, load_shot_list
 from film.stages.options import ASPECT_SIZES, RunOptions
-from film.stages.table import STAGES, Stage, stage
+from film.stages.table import STAGES, Stage, items_of, key_of, stage
 from film.vendors.retry import RetryPolicy
 
 
@@ -162,13 +162,12 @@ class Engine(Producer):
 
     # ---- making one artifact --------------------------------------------------------------
 
-    async def make(self, st: Stage, shot: Shot | None) -> Any:
-        """Plan the artifact of `st` for `shot` (None: the film's) and produce it.
-
-        Returns the file, or None when it failed and --on-error is skip."""
+    async def make(self, st: Stage, item: Any) -> Any:
+        """Plan the artifact of `st` for `item` (a shot, a scene; None: the film's) and
+        produce it. Returns the file, or None when it failed and --on-error is skip."""
         provider = self.provider(st)
-        request, inputs = st.plan(self, shot, provider)
-        key = shot.shot_id if shot is not None else None
+        request, inputs = st.plan(self, item, provider)
+        key = key_of(st.scope, item) if item is not None else None
         out = self.output_of(st, key)
         entry = await self.produce(st, key, provider, request, out, inputs)
         return out if entry is not None else None
@@ -190,7 +189,7 @@ class Engine(Producer):
                         if phase[0].scope == "film":
                             await self._film_stage(phase[0])
                         else:
-                            await self._shot_phase(phase)
+                            await self._item_phase(phase)
                 self._remember()
             except BaseException as exc:
                 self._failed(exc)
@@ -219,51 +218,37 @@ class Engine(Producer):
         self.summary.stages[st.name].planned = 1
         self.sink.emit("stage_planned", stage=st.name, total=1)
         out = await self.make(st, None)
-        if st.name == "scenario":
-            self._shot_list = None  # read the new one
-            self.summary.llm = self._llm_metrics(out)
-        if st.name == "compose":
+        self._shot_list = None  # the stage may have written a new one: read it when needed
+        if st.kind == "compose":
             self.summary.final = out
 
-    def _llm_metrics(self, out: Any) -> dict[str, Any]:
-        entry = self.manifest.artifacts.get(self.project.rel(out)) if out else None
-        if entry is None:
-            return {}
-        llm = dict(entry.meta.get("llm") or {})
-        if self.summary.stages["scenario"].reused:
-            llm.update(calls=0, cost_usd=0.0, cache_hit=True)
-        self.manifest.llm = llm
-        return llm
-
-    def _shots(self) -> list[Shot]:
-        return [s for s in self.shot_list.shots
-                if self.options.only is None or s.shot_id in self.options.only]
-
-    async def _shot_phase(self, phase: tuple[Stage, ...]) -> None:
-        shots = self._shots()
+    async def _item_phase(self, phase: tuple[Stage, ...]) -> None:
+        """Per-shot (or per-scene) stages as one graph: each item's artifact of a stage starts
+        when that item's artifacts of the stages it depends on are made."""
+        scope = phase[0].scope
+        items = [i for i in items_of(scope, self) if key_of(scope, i) not in self.left_out]
         for st in phase:
-            total = sum(1 for s in shots if st.applies(s))
+            total = sum(1 for i in items if st.applies(i))
             self.summary.stages[st.name].planned = total
             self.sink.emit("stage_planned", stage=st.name, total=total)
         started: dict[str, float] = {}
         tasks: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
-        async def node(st: Stage, shot: Shot) -> Any:
+        async def node(st: Stage, item: Any, key: str) -> Any:
             for dep in st.depends:
-                task = tasks.get((dep, shot.shot_id))
+                task = tasks.get((dep, key))
                 if task is not None and await task is None:
                     return None  # what it reads failed (--on-error skip)
-            started.setdefault(shot.shot_id, time.monotonic())
-            result = await self.make(st, shot)
-            self.summary.shot_seconds[shot.shot_id] = time.monotonic() - started[shot.shot_id]
+            started.setdefault(key, time.monotonic())
+            result = await self.make(st, item)
+            self.summary.shot_seconds[key] = time.monotonic() - started[key]
             return result
 
-        for shot in shots:
-            if shot.shot_id in self.summary.skipped:
-                continue
+        for item in items:
+            key = key_of(scope, item)
             for st in phase:
-                if st.applies(shot):
-                    tasks[(st.name, shot.shot_id)] = asyncio.ensure_future(node(st, shot))
+                if st.applies(item):
+                    tasks[(st.name, key)] = asyncio.ensure_future(node(st, item, key))
         await gather_or_cancel(list(tasks.values()))
 
     def _remember(self) -> None:
@@ -273,11 +258,13 @@ class Engine(Producer):
             return
         chosen: dict[str, Any] = {}
         for st in self.selected:
-            if st.option and st.scope == "shot":
-                chosen[st.dest] = self.provider_name(st)  # type: ignore[index]
-        if any(st.name == "compose" for st in self.selected):
+            if st.dest:
+                chosen[st.dest] = self.provider_name(st)
+        if any(st.kind == "compose" for st in self.selected):
             chosen.update(self.options.compose.remembered())
         self.manifest.settings.setdefault("options", {}).update(chosen)
+        if self.options.story is not None and any(st.kind == "story" for st in self.selected):
+            self.manifest.settings["story"] = self.options.story.model_dump(mode="json")
 
     def _http_client(self) -> Any:
         """The run's one AsyncClient, or none when every provider of the run is local."""
@@ -291,6 +278,8 @@ class Engine(Producer):
         self.summary.seconds = time.monotonic() - started
         self.summary.total_cost_usd = self.manifest.total_cost
         self.summary.cost_usd = round(self.manifest.total_cost - self.spent_before, 6)
+        if self.summary.llm:
+            self.manifest.llm = self.summary.llm
         self.manifest.metrics = self.summary.as_dict()
         with contextlib.suppress(FilmError, OSError):
             self.save()

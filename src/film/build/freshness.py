@@ -21,8 +21,8 @@ def input_hash_of(stage: str, provider: Any, inputs: dict[str, Any]) -> str:
 
 
 def as_recorded(out: Path, entry: Artifact) -> bool:
-    """Whether `out` is the very file the entry describes (same size; same content for a
-    document)."""
+    """Whether `out` is the very file the entry describes (same size; same content when the
+    entry has a digest: a document, or a file being written)."""
     try:
         stat = out.stat()
     except OSError:
@@ -31,17 +31,20 @@ def as_recorded(out: Path, entry: Artifact) -> bool:
         return False
     if entry.size is not None and entry.size != stat.st_size:
         return False
-    return entry.digest is None or entry.digest == file_digest(out)
+    digest = entry.digest or entry.meta.get("digest")  # meta: manifests of film 0.1
+    return digest is None or digest == file_digest(out)
 
 
 def settled(entry: Artifact | None, out: Path) -> Artifact | None:
-    """The entry with a "writing" record resolved: done if the file is the one being written
-    (the run was killed after the rename), else forgotten (the rename never happened)."""
+    """The entry with a "writing" record resolved: done when the file there is the one being
+    written (the run was killed after the rename), else the entry it was replacing (the
+    rename never happened: an old file, a paid job to collect, or nothing)."""
     if entry is None or entry.status != "writing":
         return entry
     if as_recorded(out, entry):
-        return entry.model_copy(update={"status": "done"})
-    return None
+        return entry.model_copy(update={"status": "done", "previous": None,
+                                        "digest": entry.digest if entry.document else None})
+    return entry.previous
 
 
 def is_current(entry: Artifact | None, input_hash: str, out: Path, provider: Any,

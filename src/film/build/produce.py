@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +82,17 @@ class Producer:
         if stage.document and not forced and edited_by_hand(entry, out):
             entry = self._keep_document(stage, key, out, entry, input_hash)
         elif not forced and placed_by_hand(entry, out):
-            entry = self._adopt(stage, key, out, input_hash)
-        if not forced and is_current(entry, input_hash, out, provider, self._extra(stage)):
+            entry = self._adopt(stage, key, out, input_hash) if stage.by_hand == "keep" \
+                else self._set_aside(out)
+        if stage.extra_outputs:
+            self._set_aside_extras(stage, entry)
+        fresh = forced or stage.name in self.options.refresh
+        if not fresh and is_current(entry, input_hash, out, provider, self._extra(stage)):
             metrics.reused += 1
             self.sink.emit("artifact_done", stage=stage.name, shot_id=key, cached=True,
                            provider=entry.provider, path=rel, cost_usd=0.0)  # type: ignore[union-attr]
             return entry
-        resume_id = None if forced else resumable(entry, input_hash, provider)
+        resume_id = None if fresh else resumable(entry, input_hash, provider)
         if resume_id:
             self.sink.emit("resumed", stage=stage.name, shot_id=key, request_id=resume_id)
         try:
@@ -112,6 +117,21 @@ class Producer:
             self.sink.emit("message", text=f"{rel}: kept the file found there (not made by "
                            "film, or changed by hand); `film regen` makes it again")
         return entry
+
+    def _set_aside(self, out: Path) -> None:
+        """A changed file of a stage that follows its inputs: a copy goes to history, and the
+        stage makes it again."""
+        kept = self.project.keep_in_history(out)
+        self.sink.emit("message", text=f"{self.project.rel(out)} was changed by hand: kept as "
+                       f"{self.project.rel(kept)}, and made again")
+
+    def _set_aside_extras(self, stage: Stage, entry: Artifact | None) -> None:
+        """The same for the files a stage writes beside its artifact (subtitles.srt)."""
+        recorded = (entry.meta.get("extras") or {}) if entry is not None else {}
+        for path in self._extra(stage):
+            name = self.project.rel(path)
+            if path.is_file() and name in recorded and file_digest(path) != recorded[name]:
+                self._set_aside(path)
 
     def _keep_document(self, stage: Stage, key: str | None, out: Path,
                        entry: Artifact | None, input_hash: str) -> Artifact:
@@ -149,82 +169,108 @@ class Producer:
         self, stage: Stage, key: str | None, provider: Any, request: Any, out: Path,
         input_hash: str, resume_id: str | None, fallback: dict[str, Any] | None = None,
     ) -> Artifact:
-        rel = self.project.rel(out)
-        # A resumed job is reserved too: it was never booked, and if the remote lost it the
-        # provider submits (and pays for) a new one.
-        estimate = provider.estimate_cost(request) if provider.remote else 0.0
-        metrics = self.summary.stages[stage.name]
-        reservation = 0.0
-
-        def entry_of(**kw: Any) -> Artifact:
-            return Artifact(stage=stage.name, path=rel, shot_id=key, input_hash=input_hash,
-                            provider=provider.name, model=provider.model,
-                            params=provider.params(), **kw)
-
-        def on_submitted(request_id: str) -> None:
-            self.manifest.artifacts[rel] = entry_of(status="submitted", request_id=request_id)
-            self.save()
-
-        def on_retry(attempt: int, delay: float, message: str) -> None:
-            self.sink.emit("retry", what=f"{stage.name} {key or FILM_KEY}", attempt=attempt,
-                           delay=delay, message=message)
-
-        ctx = JobContext(client=self.client, settings=self.settings, retry=self.retry,
-                         resume_id=resume_id, on_submitted=on_submitted,
-                         report=lambda text: self.sink.emit("message", text=text),
-                         on_retry=on_retry)
-        started = time.monotonic()
+        """Call the provider into a temporary file, then record and rename it."""
+        job = _Job(stage, key, provider, out, self.project.rel(out), input_hash, resume_id,
+                   fallback or {})
         tmp = temp_path_for(out)
         try:
-            try:
-                async with self.limit_for(provider):
-                    reservation = self._reserve(estimate, f"{stage.name} for {key or FILM_KEY} "
-                                                          f"({provider.name})")
-                    if provider.remote:
-                        metrics.calls += 1
-                    _make_folder(out.parent)
-                    result = await getattr(provider, stage.method)(request, tmp, ctx)
-                if not tmp.is_file() or tmp.stat().st_size == 0:
-                    raise MediaError(f"{provider.name} wrote nothing for {stage.name} "
-                                     f"{key or FILM_KEY}")
-            except asyncio.CancelledError:
-                self.budget.release(reservation)
-                raise
-            except FilmError as exc:
-                self.budget.release(reservation)
-                self._mark_failed_job(rel, exc)
-                raise
-            seconds = time.monotonic() - started
-            self.budget.settle(reservation, result.cost_usd, {
-                "stage": stage.name, "shot_id": key, "provider": provider.name,
-                "model": result.model or provider.model, "request_id": result.request_id,
-            })
-            entry = entry_of(status="writing", cost_usd=round(result.cost_usd, 6),
-                             seconds=round(seconds, 3), request_id=result.request_id or resume_id,
-                             meta=result.meta, size=tmp.stat().st_size,
-                             digest=file_digest(tmp) if stage.document else None,
-                             **(fallback or {}))
-            if result.model:
-                entry.model = result.model
-            if result.params is not None:
-                entry.params = result.params
-            self.manifest.artifacts[rel] = entry
-            if result.cost_usd:
-                self.manifest.ledger.append(self.budget.entries[-1])
-            self.save()
-            self._keep_previous(stage, out, tmp)
-            os.replace(tmp, out)
-            entry.status = "done"
-            self.save()
+            result, seconds = await self._call(job, request, tmp)
+            entry = self._commit(job, result, seconds, tmp)
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-        metrics.record(started, started + seconds)
-        metrics.cost_usd += result.cost_usd
-        self.sink.emit("artifact_done", stage=stage.name, shot_id=key, cached=False,
-                       provider=provider.name, path=rel, seconds=round(seconds, 3),
-                       cost_usd=result.cost_usd, fallback=fallback is not None)
+        self._report_made(job, result, seconds)
         return entry
+
+    def _context(self, job: _Job) -> JobContext:
+        def on_submitted(request_id: str) -> None:
+            self.manifest.artifacts[job.rel] = job.entry(status="submitted",
+                                                          request_id=request_id)
+            self.save()
+
+        def on_retry(attempt: int, delay: float, message: str) -> None:
+            self.sink.emit("retry", what=job.what, attempt=attempt, delay=delay, message=message)
+
+        return JobContext(client=self.client, settings=self.settings, retry=self.retry,
+                          resume_id=job.resume_id, on_submitted=on_submitted,
+                          report=lambda text: self.sink.emit("message", text=text),
+                          on_retry=on_retry)
+
+    async def _call(self, job: _Job, request: Any, tmp: Path) -> tuple[Any, float]:
+        """Reserve the estimate (a resumed job too: if the remote lost it, the provider pays
+        for a new one), call the provider's method for the stage, check it wrote a file."""
+        estimate = job.provider.estimate_cost(request) if job.provider.remote else 0.0
+        reservation = 0.0
+        started = time.monotonic()
+        try:
+            async with self.limit_for(job.provider):
+                reservation = self._reserve(estimate, f"{job.what} ({job.provider.name})")
+                if job.provider.remote:
+                    self.summary.stages[job.stage.name].calls += 1
+                _make_folder(job.out.parent)
+                make = getattr(job.provider, job.stage.method)
+                result = await make(request, tmp, self._context(job))
+            if not tmp.is_file() or tmp.stat().st_size == 0:
+                raise MediaError(f"{job.provider.name} wrote nothing for {job.what}")
+        except asyncio.CancelledError:
+            self.budget.release(reservation)
+            raise
+        except FilmError as exc:
+            self.budget.release(reservation)
+            self._mark_failed_job(job.rel, exc)
+            raise
+        booked = self._booked(result.request_id)
+        self.budget.settle(reservation, 0.0 if booked else result.cost_usd, {
+            "stage": job.stage.name, "shot_id": job.key, "provider": job.provider.name,
+            "model": result.model or job.provider.model, "request_id": result.request_id})
+        if result.cost_usd and not booked:
+            job.ledger_line = self.budget.entries[-1]
+        return result, time.monotonic() - started
+
+    def _commit(self, job: _Job, result: Any, seconds: float, tmp: Path) -> Artifact:
+        """Record the new file as "writing" (with its digest and the entry it replaces), rename
+        it into place, record it "done"."""
+        previous = self.manifest.artifacts.get(job.rel)
+        extras = {self.project.rel(p): file_digest(p) for p in self._extra(job.stage)
+                  if p.is_file()}
+        entry = job.entry(
+            status="writing", cost_usd=round(result.cost_usd, 6), seconds=round(seconds, 3),
+            request_id=result.request_id or job.resume_id, size=tmp.stat().st_size,
+            meta={**result.meta, **({"extras": extras} if extras else {})},
+            digest=file_digest(tmp), document=job.stage.document,
+            previous=previous.model_copy(update={"previous": None}) if previous else None,
+            **job.fallback)
+        entry.model = result.model or entry.model
+        if result.params is not None:
+            entry.params = result.params
+        self.manifest.artifacts[job.rel] = entry
+        if job.ledger_line is not None:
+            self.manifest.ledger.append(job.ledger_line)
+        self.save()
+        self._keep_previous(job.stage, job.out, tmp)
+        os.replace(tmp, job.out)
+        entry.status, entry.previous = "done", None
+        if not job.stage.document:
+            entry.digest = None  # media are judged by size; their content is not re-read
+        self.save()
+        return entry
+
+    def _report_made(self, job: _Job, result: Any, seconds: float) -> None:
+        metrics = self.summary.stages[job.stage.name]
+        now = time.monotonic()
+        metrics.record(now - seconds, now)
+        metrics.cost_usd += result.cost_usd
+        if result.meta.get("llm"):
+            self.summary.count_llm(job.key or FILM_KEY, result.meta["llm"])
+        self.sink.emit("artifact_done", stage=job.stage.name, shot_id=job.key, cached=False,
+                       provider=job.provider.name, path=job.rel, seconds=round(seconds, 3),
+                       cost_usd=result.cost_usd, fallback=bool(job.fallback))
+
+    def _booked(self, request_id: str | None) -> bool:
+        """Whether the ledger already has this remote job (a run killed after booking it and
+        before recording its file collects it again: it is not paid twice)."""
+        return bool(request_id) and any(line.get("request_id") == request_id
+                                        for line in self.manifest.ledger)
 
     def _mark_failed_job(self, rel: str, exc: FilmError) -> None:
         """A transient failure (timeout, 5xx, a failed download) leaves a submitted job
@@ -291,6 +337,30 @@ class Producer:
         if entry is not None and entry.status == "submitted" and entry.input_hash == input_hash:
             return entry.request_id
         return resume_id if isinstance(exc, (Unavailable, RateLimited)) else None
+
+
+@dataclass
+class _Job:
+    """One attempt at one artifact."""
+
+    stage: Stage
+    key: str | None
+    provider: Any
+    out: Path
+    rel: str
+    input_hash: str
+    resume_id: str | None
+    fallback: dict[str, Any]
+    ledger_line: dict[str, Any] | None = None
+
+    @property
+    def what(self) -> str:
+        return f"{self.stage.name} {self.key or FILM_KEY}"
+
+    def entry(self, **fields: Any) -> Artifact:
+        return Artifact(stage=self.stage.name, path=self.rel, shot_id=self.key,
+                        input_hash=self.input_hash, provider=self.provider.name,
+                        model=self.provider.model, params=self.provider.params(), **fields)
 
 
 def _make_folder(folder: Path) -> None:

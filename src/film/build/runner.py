@@ -18,10 +18,12 @@ from film.project import Artifact, Project
 from film.providers.registry import default_provider
 from film.schema import ShotList, load_shot_list
 from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
-from film.stages.table import PROVIDER_STAGES, STAGES, stage
+from film.stages.table import STAGES, stage
+from film.story.contract import StoryOptions
 
 #: options a project keeps: later commands on it use them unless told otherwise
-REMEMBERED: tuple[str, ...] = (*(s.dest for s in PROVIDER_STAGES if s.dest), *COMPOSE_FIELDS)
+REMEMBERED: tuple[str, ...] = (*dict.fromkeys(s.dest for s in STAGES if s.dest),
+                               *COMPOSE_FIELDS)
 
 
 def provider_default(stage_name: str, settings: Settings) -> str:
@@ -40,6 +42,17 @@ def remembered_options(project: Project | None) -> dict[str, Any]:
     return options if isinstance(options, dict) else {}
 
 
+def remembered_story(project: Project) -> StoryOptions | None:
+    """The story options the project's last `film story` used (None: not a story)."""
+    if not project.manifest_path.exists():
+        return None
+    data = project.load_manifest().settings.get("story")
+    try:
+        return StoryOptions.model_validate(data) if data else None
+    except ValueError:
+        return None
+
+
 def build_options(settings: Settings, project: Project | None = None, *,
                   check_music: bool = True, **given: Any) -> RunOptions:
     """RunOptions from CLI/API values (None: not given) over what the project remembers
@@ -55,8 +68,12 @@ def build_options(settings: Settings, project: Project | None = None, *,
     for st in STAGES:
         if st.dest is None:
             continue
-        name = chosen.pop(st.dest, None)
+        name = chosen.get(st.dest)
         providers[st.name] = name if name is not None else provider_default(st.name, settings)
+    for st in STAGES:
+        chosen.pop(st.dest or "", None)
+    if chosen.get("story") is None and project is not None:
+        chosen["story"] = remembered_story(project)
     compose = _compose_options(chosen, no_music, check_music)
     chosen.setdefault("on_error", settings.film_on_error)
     if settings.film_max_cost is not None:
@@ -118,7 +135,7 @@ def adopt_shots(project: Project, shots_path: Path | None, *, overwrite: bool = 
                     f"{target} was edited by hand (or not made by film); it is not replaced "
                     f"by {shots_path}",
                     hint="Add --overwrite to replace it (the edited one is kept in "
-                    f".film/history/), or use another project folder.")
+                    ".film/history/), or use another project folder.")
             project.keep_in_history(target)
         atomic_write_text(target, text)
         manifest.artifacts[rel] = Artifact(

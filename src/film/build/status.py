@@ -10,18 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from film.build.engine import Engine
-from film.build.freshness import (
-    input_hash_of,
-    is_current,
-    placed_by_hand,
-    resumable,
-    settled,
-)
+from film.build.freshness import input_hash_of, is_current, placed_by_hand, resumable, settled
 from film.config import Settings
 from film.errors import FilmError
 from film.project import Project
 from film.schema import Shot, ShotList
-from film.stages.table import SHOT_STAGES, STAGES, Stage, stage
+from film.stages.table import SCENE_STAGES, SHOT_STAGES, STAGES, Stage, items_of, key_of, stage
 
 #: states a run changes: it makes these again (or, for pending/running, collects them)
 TO_MAKE = frozenset({"stale", "missing", "failed", "retry"})
@@ -37,7 +31,7 @@ STATES: dict[str, str] = {
 }
 
 
-def project_status(project: Project, shot_list: ShotList, settings: Settings,
+def project_status(project: Project, shot_list: ShotList | None, settings: Settings,
                    options: Any = None) -> dict[str, Any]:
     """Rows {shot_id, <stage>: state} for the per-shot stages, the film-wide stages' states,
     and `final` (the state of final.mp4)."""
@@ -47,7 +41,7 @@ def project_status(project: Project, shot_list: ShotList, settings: Settings,
     engine = Engine(project, shot_list, options, settings)
     running = project.is_locked()
     rows = []
-    for shot in shot_list.shots:
+    for shot in shot_list.shots if shot_list is not None else []:
         row: dict[str, Any] = {"shot_id": shot.shot_id}
         for name in SHOT_STAGES:
             st = stage(name)
@@ -58,7 +52,7 @@ def project_status(project: Project, shot_list: ShotList, settings: Settings,
         rows.append(row)
     film = {}
     for st in STAGES:
-        if st.scope != "film":
+        if st.scope != "film" or not _relevant(engine, st):
             continue
         state = artifact_state(engine, st, None, running)
         if state in ("done", "fallback") and any(
@@ -67,14 +61,47 @@ def project_status(project: Project, shot_list: ShotList, settings: Settings,
         film[st.name] = state
     return {
         "project": str(project.root), "shots": rows, "film": film,
+        "scenes": scene_rows(engine, running),
         "final": film.get("compose", "missing"),
         "total_cost_usd": engine.manifest.total_cost, "metrics": engine.manifest.metrics,
     }
 
 
+def _relevant(engine: Engine, st: Stage) -> bool:
+    """A film-wide stage has a state to show when its artifact is recorded as its own (or,
+    unrecorded, it is the first stage writing that file); the final film always has one."""
+    out = engine.output_of(st)
+    entry = engine.manifest.artifacts.get(engine.project.rel(out))
+    if st.kind == "compose":
+        return True
+    if entry is not None:
+        return entry.stage == st.name
+    first = next(s for s in STAGES if s.output == st.output)
+    return out.exists() and first is st
+
+
+def scene_rows(engine: Engine, running: bool) -> list[dict[str, Any]]:
+    """Per scene of a story, each level's state (none for a film without a story)."""
+    try:
+        scenes = items_of("scene", engine)
+    except FilmError:
+        return []
+    rows = []
+    for scene in scenes:
+        row: dict[str, Any] = {"scene_id": scene.scene_id}
+        for name in SCENE_STAGES:
+            st = stage(name)
+            row[name] = artifact_state(engine, st, scene, running)
+            if row[name] in ("done", "fallback") and any(
+                    row.get(dep) in CHANGING for dep in st.depends):
+                row[name] = "stale"
+        rows.append(row)
+    return rows
+
+
 def artifact_state(engine: Engine, st: Stage, shot: Shot | None, running: bool) -> str:
     """One artifact's state (see STATES)."""
-    key = shot.shot_id if shot is not None else None
+    key = key_of(st.scope, shot) if shot is not None else None
     out: Path = engine.output_of(st, key)
     entry = settled(engine.manifest.artifacts.get(engine.project.rel(out)), out)
     if entry is None:

@@ -29,6 +29,41 @@ class StageMetrics:
 
 
 @dataclass
+class LLMMetrics:
+    """LLM use: calls made, answers from the reply cache, latency, tokens, cost."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    latency_s: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    repairs: int = 0
+    model: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, llm: dict[str, Any]) -> None:
+        """Count one artifact's LLM facts (its meta["llm"])."""
+        self.calls += int(llm.get("calls", 0) or 0)
+        self.cache_hits += int(llm.get("cache_hits", int(bool(llm.get("cache_hit")))) or 0)
+        self.latency_s += float(llm.get("latency_s", 0.0) or 0.0)
+        self.prompt_tokens += int(llm.get("prompt_tokens", 0) or 0)
+        self.completion_tokens += int(llm.get("completion_tokens", 0) or 0)
+        self.cost_usd += float(llm.get("cost_usd", 0.0) or 0.0)
+        self.repairs += int(llm.get("repairs", int(bool(llm.get("repaired")))) or 0)
+        self.model = llm.get("model") or self.model
+        self.notes += [n for n in llm.get("notes", []) if n not in self.notes]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "calls": self.calls, "cache_hits": self.cache_hits,
+                "cache_hit": self.cache_hits > 0 and self.calls == 0,
+                "latency_s": round(self.latency_s, 3), "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "cost_usd": round(self.cost_usd, 6), "repairs": self.repairs,
+                "repaired": self.repairs > 0, "notes": self.notes}
+
+
+@dataclass
 class RunSummary:
     """What a run did: per-stage metrics, spend, fallbacks, the final file."""
 
@@ -42,8 +77,18 @@ class RunSummary:
     skipped: set[str] = field(default_factory=set)
     shot_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
+    #: LLM use per scene of a story ("film" for the film-wide levels)
+    llm_by_key: dict[str, LLMMetrics] = field(default_factory=dict)
     #: the error that stopped the run (None: it finished)
     error: str | None = None
+
+    def count_llm(self, key: str, llm: dict[str, Any]) -> None:
+        """Add one artifact's LLM facts to its scene's (or the film's) and to the run's."""
+        self.llm_by_key.setdefault(key, LLMMetrics()).add(llm)
+        total = LLMMetrics()
+        for metrics in self.llm_by_key.values():
+            total.add(metrics.as_dict())
+        self.llm = total.as_dict()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,5 +104,6 @@ class RunSummary:
             "skipped": sorted(self.skipped),
             "shot_seconds": {k: round(v, 3) for k, v in self.shot_seconds.items()},
             "llm": self.llm,
+            "llm_per_scene": {k: v.as_dict() for k, v in self.llm_by_key.items()},
             "error": self.error,
         }

@@ -10,12 +10,12 @@ from typing import Any
 
 from film.cli_commands.common import make_sink, parse_resolution, settings
 from film.stages.options import COMPOSE_FIELDS
-from film.stages.table import STAGES
+from film.stages.table import MEDIA_STAGES, STAGES
 
 #: the CLI keyword arguments that are RunOptions (or build_options) values
 RUN_KEYS: tuple[str, ...] = (
     *(st.dest for st in STAGES if st.dest), *COMPOSE_FIELDS, "no_music", "max_cost",
-    "on_error", "force", "only", "concurrency", "resolution", "as_json", "quiet",
+    "on_error", "force", "refresh", "only", "concurrency", "resolution", "as_json", "quiet",
 )
 
 
@@ -44,8 +44,8 @@ def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
         options = build_options(s, project, stages=stages, **opts)
         Engine(project, None, options, s).preflight()  # before anything is written
         with project.lock():
-            shot_list = None if "scenario" in stages else adopt_shots(project, shots,
-                                                                      overwrite=overwrite)
+            shot_list = adopt_shots(project, shots, overwrite=overwrite) \
+                if stages[0] in MEDIA_STAGES else None
             summary = run_project(project, shot_list, options, s, sink).as_dict()
     if not as_json:
         report(summary, quiet)

@@ -75,13 +75,17 @@ def run_command(description_arg, description, description_file, num_shots, model
         raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
     request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
                             shot_duration)
+    from film.project import Project
+
     quiet = bool(opts.get("quiet") or opts.get("as_json"))
-    opts.update(scenario=request, **scenario_options(pick_model(model, quiet), stream,
-                                                     no_cache))
-    if overwrite or no_cache:
+    project = project_dir or _project_for(request.description)
+    model = pick_model(model, quiet, Project.at(project))
+    opts.update(scenario=request, **scenario_options(model, stream, no_cache))
+    if overwrite:
         opts["force"] = frozenset({("film", "scenario")})
-    return run_stages(project_dir or _project_for(request.description),
-                      None, ("scenario", *MEDIA_STAGES), opts)
+    if no_cache:
+        opts["refresh"] = frozenset({"scenario"})
+    return run_stages(project, None, ("scenario", *MEDIA_STAGES), opts)
 
 
 def _stage_command(st: Stage) -> click.Command:

@@ -14,7 +14,7 @@ from film.cli_commands.common import (
     settings,
 )
 from film.cli_commands.execute import media_options, run_stages
-from film.stages.table import MEDIA_STAGES, SHOT_STAGES, dependents
+from film.stages.table import MEDIA_STAGES, SCENE_STAGES, SHOT_STAGES, dependents
 
 
 @click.command("status")
@@ -25,14 +25,23 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     from film.build.runner import adopt_shots
     from film.build.status import project_status
     from film.project import Project
+    from film.stages.table import stage
 
     project = Project.at(project_dir)
-    report = project_status(project, adopt_shots(project, None), settings())
+    if not project.root.is_dir():
+        from film.errors import InputError
+
+        raise InputError(f"no project folder at {project.root}")
+    has_shots = stage("scenario").path(project.root).exists()
+    report = project_status(project, adopt_shots(project, None) if has_shots else None,
+                            settings())
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    from film.cli_commands.render import out, status_table
+    from film.cli_commands.render import out, scene_table, status_table
 
+    if report["scenes"]:
+        out.print(scene_table(report["scenes"], list(SCENE_STAGES)))
     out.print(status_table(report["shots"], list(SHOT_STAGES)))
     film = "   ".join(f"{name}: {state}" for name, state in report["film"].items())
     out.print(f"{film}   spent on this project: ${report['total_cost_usd']:.4f}",

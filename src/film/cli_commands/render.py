@@ -88,15 +88,42 @@ def summary_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+_COLOURS = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
+            "running": "cyan", "pending": "cyan", "fallback": "magenta", "manual": "blue",
+            "-": "dim"}
+
+
 def status_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
     table = Table(title="Project status")
     table.add_column("shot")
     for stage in stages:
         table.add_column(stage)
-    colours = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
-               "running": "cyan", "pending": "cyan", "fallback": "magenta", "manual": "blue",
-               "-": "dim"}
     for row in rows:
-        cells = [f"[{colours.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
+        cells = [f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
         table.add_row(row["shot_id"], *cells)
+    return table
+
+
+def story_table(per_scene: dict[str, Any]) -> Table:
+    """LLM use per scene of a story (and "film" for the bible and outline)."""
+    table = Table(title="Story: LLM use per scene")
+    for column in ("scene", "calls", "cache hits", "tokens in", "tokens out", "time",
+                   "cost USD"):
+        table.add_column(column)
+    for key, m in per_scene.items():
+        table.add_row(key, str(m["calls"]), str(m["cache_hits"]), f"{m['prompt_tokens']:,}",
+                      f"{m['completion_tokens']:,}", f"{m['latency_s']:.1f}s",
+                      f"{m['cost_usd']:.4f}")
+    return table
+
+
+def scene_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
+    """Per scene of a story, each level's state."""
+    table = Table(title="Story status")
+    table.add_column("scene")
+    for stage in stages:
+        table.add_column(stage)
+    for row in rows:
+        table.add_row(row["scene_id"], *[f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]"
+                                          for s in stages])
     return table

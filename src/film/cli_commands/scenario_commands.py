@@ -42,12 +42,16 @@ def description_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-def pick_model(model: str | None, quiet: bool = False) -> str:
-    """The --model value, else the default; says in one line when that is offline."""
-    from film.build.runner import provider_default
+def pick_model(model: str | None, quiet: bool = False, project: Any = None) -> str:
+    """The --model value, else the one the project used last, else the default; says in one
+    line when that is offline."""
+    from film.build.runner import provider_default, remembered_options
 
     if model:
         return model
+    remembered = remembered_options(project).get("model") if project is not None else None
+    if remembered:
+        return str(remembered)
     chosen = provider_default("scenario", settings())
     if chosen == "offline" and not quiet:
         click.echo("note: OPENROUTER_API_KEY is not set, so the offline planner writes the shot "
@@ -68,11 +72,15 @@ def build_request(description: str | None, description_file: str | None, num_sho
 
 
 def scenario_options(model: str, stream: bool, no_cache: bool) -> dict[str, Any]:
-    """The scenario stage's provider and its options, as build_options takes them."""
+    """The LLM stages' model and the options of their providers, as build_options takes
+    them (every stage chosen by --model shares them)."""
+    from film.stages.table import STAGES
+
     provider: dict[str, Any] = {"stream": stream, "use_cache": not no_cache}
     if stream:
         provider["on_progress"] = _stream_progress
-    return {"model": model, "provider_options": {"scenario": provider}}
+    return {"model": model, "provider_options": {
+        st.name: provider for st in STAGES if st.dest == "model"}}
 
 
 def _stream_progress(elapsed: float, tokens: int) -> None:
@@ -126,7 +134,8 @@ def scenario_command(description, description_file, num_shots, model, style, moo
     s = settings()
     options = build_options(
         s, project, stages=("scenario",), scenario=request, max_cost=max_cost,
-        force=frozenset({("film", "scenario")}) if overwrite or no_cache else frozenset(),
+        force=frozenset({("film", "scenario")}) if overwrite else frozenset(),
+        refresh=frozenset({"scenario"}) if no_cache else frozenset(),
         outputs={} if is_project else {"scenario": target},
         **scenario_options(model, stream, no_cache))
     sink = make_sink(False, True) if quiet or as_json else _message_sink()

@@ -34,6 +34,9 @@ REGISTRY: dict[str, dict[str, str]] = {
     "compose": {
         "ffmpeg": "film.providers.composer:FfmpegComposer",
     },
+    "assemble": {
+        "story": "film.story.assemble:StoryAssembler",
+    },
 }
 
 #: the model of a bare vendor name (`fal` → `fal:flux-schnell`)
@@ -43,6 +46,7 @@ DEFAULT_MODELS: dict[str, dict[str, str]] = {
     "video": {"offline": "camera-moves", "fal": "minimax", "replicate": "minimax/video-01"},
     "speech": {"offline": "espeak-ng", "openai": "tts-1"},
     "compose": {"ffmpeg": "ffmpeg"},
+    "assemble": {"story": "story"},
 }
 
 #: kind -> (setting holding a key, provider used by default when that key is set), in order
@@ -51,10 +55,11 @@ DEFAULT_REMOTE: dict[str, tuple[tuple[str, str], ...]] = {
     "video": (("fal_key", "fal:minimax"), ("replicate_api_token", "replicate")),
     "speech": (("openai_api_key", "openai:tts-1"),),
     "scenario": (("openrouter_api_key", "claude-3-haiku"),),
+    "story": (("openrouter_api_key", "claude-3-haiku"),),
 }
 
 #: names that are a whole provider, not a vendor with a model
-_BARE = frozenset({"offline", "ffmpeg"})
+_BARE = frozenset({"offline", "ffmpeg", "story"})
 
 
 def split_name(name: str) -> tuple[str, str | None]:

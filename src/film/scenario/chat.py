@@ -25,6 +25,7 @@ from film.scenario.prompt import (
     build_messages,
     repair_message,
     response_format,
+    response_schema,
     validate_reply,
 )
 from film.schema import ShotList, Usage
@@ -35,6 +36,33 @@ if TYPE_CHECKING:
 
 Progress = Callable[[float, int], None]
 DEFAULT_CONTEXT = 16_385
+
+
+@dataclass(frozen=True)
+class Question:
+    """One structured question: the messages, the reply's JSON Schema, how to check a reply
+    (`parse(text, first_round)` returns the JSON-able value or raises ReplyInvalid) and how to
+    ask for a repair."""
+
+    messages: list[dict[str, str]]
+    name: str
+    schema: dict[str, Any]
+    parse: Callable[[str | None, bool], Any]
+    repair: Callable[[list[str]], str]
+    temperature: float = 0.7
+    #: what the reply is, for messages ("shot list", "critique")
+    noun: str = "reply"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A checked reply: its value, what it cost, whether the cache or a repair gave it."""
+
+    value: Any
+    usage: Usage
+    cached: bool
+    repaired: bool
+    seconds: float
 
 
 @dataclass
@@ -186,12 +214,13 @@ class ChatScenarioProvider(ScenarioProvider):
     def _scrub(self, text: str) -> str:
         return redact(text, self._secret()) if text else text
 
-    def _body(self, messages: list[dict[str, str]], request: ScenarioRequest) -> dict[str, Any]:
+    def _body(self, messages: list[dict[str, str]], question: Question) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.resolved.model_id, "messages": messages,
-                                "temperature": request.temperature}
+                                "temperature": question.temperature}
         if self.max_tokens:
             body["max_tokens"] = self.max_tokens
-        fmt = response_format(self.structured, strict=self.strict)
+        fmt = response_format(self.structured, strict=self.strict, name=question.name,
+                              schema=question.schema)
         if fmt is not None:
             body["response_format"] = fmt
         return body
@@ -330,9 +359,9 @@ class ChatScenarioProvider(ScenarioProvider):
         self._report(started, usage.completion_tokens or deltas)
         return ChatReply("".join(parts), usage, model, {"finish_reason": finish})
 
-    async def _chat(self, messages: list[dict[str, str]], request: ScenarioRequest,
+    async def _chat(self, messages: list[dict[str, str]], question: Question,
                     started: float) -> ChatReply:
-        return await self._send(self._body(messages, request), started)
+        return await self._send(self._body(messages, question), started)
 
     # -- generation -------------------------------------------------------------------------
 
@@ -344,26 +373,24 @@ class ChatScenarioProvider(ScenarioProvider):
             self.notes.append(note)
         return build_messages(description, request, note)
 
-    async def _make(self, messages: list[dict[str, str]], request: ScenarioRequest,
-                    started: float) -> dict[str, Any]:
-        """Call, validate, repair once if needed; the JSON-able payload the cache stores."""
-        reply = await self._chat(messages, request, started)
+    async def _answer(self, question: Question, started: float) -> dict[str, Any]:
+        """Call, check, repair once if needed; the JSON-able payload the cache stores."""
+        reply = await self._chat(question.messages, question, started)
         usages = [reply.usage]
         repaired = False
         try:
-            shot_list = validate_reply(reply.content, request, self.label)
+            value = question.parse(reply.content, True)
         except ReplyInvalid as first:
-            repair = [*messages, {"role": "assistant", "content": reply.content or ""},
-                      {"role": "user", "content": repair_message(first.errors)}]
-            second_reply = await self._chat(repair, request, started)
+            repair = [*question.messages, {"role": "assistant", "content": reply.content or ""},
+                      {"role": "user", "content": question.repair(first.errors)}]
+            second_reply = await self._chat(repair, question, started)
             usages.append(second_reply.usage)
             try:
-                shot_list = validate_reply(second_reply.content, request, self.label,
-                                           exact_count=False)
+                value = question.parse(second_reply.content, False)
             except ReplyInvalid as second:
                 error = ProviderError(
-                    f"{self.label} did not return a valid shot list, even after one repair "
-                    "round:\n" + "\n".join(f"  {e}" for e in second.errors),
+                    f"{self.label} did not return a valid {question.noun}, even after one "
+                    "repair round:\n" + "\n".join(f"  {e}" for e in second.errors),
                     provider=self.speaker, body=second_reply.content or "",
                     hint="Run it again, pick a stronger model (e.g. claude-3.5-sonnet), "
                     "or use --model offline.",
@@ -371,32 +398,40 @@ class ChatScenarioProvider(ScenarioProvider):
                 error.cost_usd = _sum_usage(usages).cost_usd
                 raise error from None
             repaired = True
-        usage = _sum_usage(usages)
-        return {"shot_list": shot_list.model_dump(mode="json", exclude={"usage"}),
-                "usage": usage.model_dump(), "repaired": repaired}
+        return {"value": value, "usage": _sum_usage(usages).model_dump(), "repaired": repaired}
 
-    def _cache_params(self, request: ScenarioRequest) -> dict[str, Any]:
-        body = self._body([], request)
-        return {k: v for k, v in body.items() if k not in ("model", "messages")}
-
-    async def generate(self, request: ScenarioRequest) -> ScenarioResult:
-        """Ask the model for a shot list, validate it (one repair round), cache the result."""
+    async def ask(self, question: Question) -> Answer:
+        """One structured call: a reply checked by `question.parse`, one repair round that
+        sends the problems back, answered from the reply cache when asked before."""
         started = time.perf_counter()
-        messages = self._prepare(request)
         cached = False
         if self.cache is None:
-            payload = await self._make(messages, request, started)
+            payload = await self._answer(question, started)
         else:
-            key = cache_key(self.base_url, self.resolved.model_id, messages,
-                            self._cache_params(request))
+            params = {k: v for k, v in self._body([], question).items()
+                      if k not in ("model", "messages")}
+            key = cache_key(self.base_url, self.resolved.model_id, question.messages, params)
             payload, source = await self.cache.get_or_call(
-                key, lambda: self._make(messages, request, started),
+                key, lambda: self._answer(question, started),
                 meta={"base_url": self.base_url, "model": self.resolved.model_id},
             )
             cached = source != "call"
         usage = Usage() if cached else Usage.model_validate(payload["usage"])
-        shot_list = ShotList.model_validate({**payload["shot_list"], "usage": usage.model_dump()})
-        return ScenarioResult(shot_list=shot_list, usage=usage, model=self.label,
-                              seconds=round(time.perf_counter() - started, 3),
-                              repaired=bool(payload.get("repaired")), cached=cached,
-                              notes=list(self.notes))
+        return Answer(payload["value"], usage, cached, bool(payload.get("repaired")),
+                      round(time.perf_counter() - started, 3))
+
+    async def generate(self, request: ScenarioRequest) -> ScenarioResult:
+        """Ask the model for a shot list, validate it (one repair round), cache the result."""
+
+        def parse(content: str | None, first: bool) -> dict[str, Any]:
+            shots = validate_reply(content, request, self.label, exact_count=first)
+            return shots.model_dump(mode="json", exclude={"usage"})
+
+        question = Question(self._prepare(request), name="shot_list", schema=response_schema(),
+                            parse=parse, repair=repair_message, temperature=request.temperature,
+                            noun="shot list")
+        answer = await self.ask(question)
+        shot_list = ShotList.model_validate({**answer.value, "usage": answer.usage.model_dump()})
+        return ScenarioResult(shot_list=shot_list, usage=answer.usage, model=self.label,
+                              seconds=answer.seconds, repaired=answer.repaired,
+                              cached=answer.cached, notes=list(self.notes))

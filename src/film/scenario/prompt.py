@@ -98,6 +98,40 @@ def _simplify(node: Any) -> Any:
     return node
 
 
+def strict_schema(model: type[Any]) -> dict[str, Any]:
+    """A pydantic model's JSON Schema in the form strict structured output accepts: $refs
+    inlined, every property required (optional ones nullable), no extra properties, only the
+    keywords strict modes know. Ranges and lengths are checked afterwards by pydantic."""
+    full = model.model_json_schema()
+    defs = full.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+        out = {k: walk(v) if k != "properties" else {n: walk(s) for n, s in v.items()}
+               for k, v in node.items() if k in _KEEP_KEYS}
+        if "properties" in out:
+            required = set(node.get("required", []))
+            for name, prop in out["properties"].items():
+                if name not in required and not _nullable(prop):
+                    out["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+            out["required"] = list(out["properties"])
+            out["additionalProperties"] = False
+            out.setdefault("type", "object")
+        return out
+
+    return walk({k: v for k, v in full.items() if k != "$defs"})
+
+
+def _nullable(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "null" or any(
+        isinstance(o, dict) and o.get("type") == "null" for o in prop.get("anyOf", []))
+
+
 def response_schema() -> dict[str, Any]:
     """JSON Schema for `response_format` json_schema, derived from the pydantic models.
 
@@ -120,12 +154,13 @@ def response_schema() -> dict[str, Any]:
             "additionalProperties": False}
 
 
-def response_format(structured: str, *, strict: bool = True) -> dict[str, Any] | None:
+def response_format(structured: str, *, strict: bool = True, name: str = "shot_list",
+                    schema: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The `response_format` body value for a model's structured-output capability."""
     if structured == "json_schema":
         return {"type": "json_schema",
-                "json_schema": {"name": "shot_list", "strict": strict,
-                                "schema": response_schema()}}
+                "json_schema": {"name": name, "strict": strict,
+                                "schema": schema if schema is not None else response_schema()}}
     if structured == "json_object":
         return {"type": "json_object"}
     return None

@@ -14,8 +14,8 @@ import httpx
 from film.errors import ProviderError, Unavailable
 from film.scenario.cache import LLMCache
 from film.scenario.catalogue import ResolvedModel, cost_from_usage, load_price_cache, resolve_model
-from film.scenario.chat import DEFAULT_CONTEXT, ChatReply, ChatScenarioProvider, Progress
-from film.scenario.contract import ScenarioProvider, ScenarioRequest
+from film.scenario.chat import DEFAULT_CONTEXT, ChatReply, ChatScenarioProvider, Progress, Question
+from film.scenario.contract import ScenarioProvider
 from film.scenario.planner import OfflineScenarioProvider
 from film.schema import Usage
 from film.vendors.http import RetryPolicy
@@ -39,7 +39,7 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
     def __init__(self, model: ResolvedModel | str, settings: Settings, *,
                  api_key: str | None = None, **options: Any) -> None:
         resolved = model if isinstance(model, ResolvedModel) else resolve_model(model)
-        self._key = api_key or settings.require("openrouter_api_key")
+        self._given_key = api_key
         context = resolved.preset.context if resolved.preset else None
         if context is None:
             live = load_price_cache(settings.user_dir()).get(resolved.model_id, {})
@@ -48,16 +48,22 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
         super().__init__(resolved, settings, base_url=settings.openrouter_base_url,
                          label=resolved.model_id, **options)
 
+    @property
+    def _key(self) -> str:
+        """The key, required only when a call is made (status and estimate need none)."""
+        return self._given_key or self.settings.require("openrouter_api_key")
+
     def _secret(self) -> str | None:
-        return self._key
+        key = self.settings.openrouter_api_key
+        return self._given_key or (key.get_secret_value().strip() if key else None)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key}",
                 "HTTP-Referer": self.settings.openrouter_app_url,
                 "X-Title": self.settings.openrouter_app_title}
 
-    def _body(self, messages: list[dict[str, str]], request: ScenarioRequest) -> dict[str, Any]:
-        return {**super()._body(messages, request), "usage": {"include": True}}
+    def _body(self, messages: list[dict[str, str]], question: Question) -> dict[str, Any]:
+        return {**super()._body(messages, question), "usage": {"include": True}}
 
     def _usage(self, raw: dict[str, Any]) -> Usage:
         usage = super()._usage(raw)
@@ -104,11 +110,11 @@ class LocalLLMScenarioProvider(ChatScenarioProvider):
     def _extra_body(self, streaming: bool) -> dict[str, Any]:
         return {"stream_options": {"include_usage": True}} if streaming else {}
 
-    async def _chat(self, messages: list[dict[str, str]], request: ScenarioRequest,
+    async def _chat(self, messages: list[dict[str, str]], question: Question,
                     started: float) -> ChatReply:
         """As the base, but a 400 about response_format falls back to prompt-only JSON once."""
         try:
-            return await super()._chat(messages, request, started)
+            return await super()._chat(messages, question, started)
         except ProviderError as exc:
             text = f"{exc.message} {exc.body}".lower()
             if self.structured == "prompt" or exc.status not in (400, 422) or not any(
@@ -120,7 +126,7 @@ class LocalLLMScenarioProvider(ChatScenarioProvider):
                 raise
             self.structured = "prompt"
             self.notes.append("the server rejected response_format; asked for JSON by prompt")
-            return await super()._chat(messages, request, started)
+            return await super()._chat(messages, question, started)
 
 
 def get_scenario_provider(

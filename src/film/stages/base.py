@@ -48,3 +48,9 @@ def shot_seed(shot: Shot, take: int = 0) -> int:
     `film regen` of the shot is a new take with the next seed."""
     base = shot.seed if shot.seed is not None else zlib.crc32(shot.shot_id.encode())
     return (base + take) % 2**32
+
+
+def shots_of(run: Run) -> list[Shot]:
+    """The shots this run works on: all of them, or those `film regen` names."""
+    only = run.options.only
+    return [s for s in run.shot_list.shots if only is None or s.shot_id in only]

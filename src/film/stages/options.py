@@ -50,14 +50,19 @@ class RunOptions:
     max_cost: float | None = None
     resolution: tuple[int, int] | None = None
     compose: ComposeOptions = field(default_factory=ComposeOptions)
-    #: (shot id or "film", stage) pairs to make again even if current (`film regen`)
+    #: (shot id or "film", stage) pairs to make again even if current or made by hand (`film
+    #: regen`, `--overwrite`: the user's consent)
     force: frozenset[tuple[str, str]] = frozenset()
+    #: stages to make again even if current, a person's files still kept (`--no-cache`)
+    refresh: frozenset[str] = frozenset()
     concurrency: int | None = None
     retry: Any = None
     #: only these shots (film regen); None: every shot
     only: frozenset[str] | None = None
     #: the scenario stage's request (a ScenarioRequest), when the run plans the shots
     scenario: Any = None
+    #: the story's options (a StoryOptions), when the run develops a story
+    story: Any = None
     #: options handed to a stage's provider when it is built ({"scenario": {"stream": True}})
     provider_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: where a film-wide stage writes instead of its place in the project (`film scenario -o`)

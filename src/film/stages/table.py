@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Scope = Literal["shot", "film"]
+Scope = Literal["shot", "scene", "film"]
 
 
 def _always(_shot: Any) -> bool:
@@ -38,9 +38,9 @@ class Stage:
     kind: str
     #: the provider method that makes one artifact ("generate")
     method: str
-    #: where its artifact lives in the project; `{key}` is the shot id
+    #: where its artifact lives in the project; `{key}` is the shot or scene id
     output: str
-    #: one artifact per shot, or one for the whole film
+    #: one artifact per shot, per scene of the story, or one for the whole film
     scope: Scope = "shot"
     #: stages whose artifacts it reads (for the same shot, or all shots for a film stage)
     depends: tuple[str, ...] = ()
@@ -57,6 +57,10 @@ class Stage:
     extra_outputs: tuple[str, ...] = ()
     #: a text file a person edits: judged by content, replaced only with consent
     document: bool = False
+    #: what happens to a file of this stage a person put or changed by hand: "keep" it (until
+    #: `film regen`), or keep a copy in .film/history/ and make it again ("history": the final
+    #: film follows its inputs); a document is never replaced without consent
+    by_hand: Literal["keep", "history"] = "keep"
     #: whether a failed remote call may fall back to the offline provider
     fallback: bool = True
     #: "module:function" returning (request, inputs) for one artifact
@@ -93,13 +97,54 @@ def _load(target: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+_LLM_HELP = "offline | a preset (film models) | an OpenRouter id | ollama:<model>"
+_STORY = "film.story.agents:story_writer"
+
 STAGES: tuple[Stage, ...] = (
     Stage("scenario", kind="scenario", method="write", output="shots.json", scope="film",
           option="model", default_setting="scenario_default_model",
-          help="a description becomes a shot list (shots.json)",
-          provider_help="offline | a preset (film models) | an OpenRouter id | ollama:<model>",
+          help="a description becomes a shot list (shots.json)", provider_help=_LLM_HELP,
           document=True, fallback=False, planner="film.stages.scenario:plan",
           resolver="film.scenario.providers:scenario_provider"),
+    Stage("bible", kind="story", method="write_bible", output="story/bible.json",
+          scope="film", option="model", default_setting="scenario_default_model",
+          help="a log line becomes the bible: plot, acts, characters, locations",
+          provider_help=_LLM_HELP, document=True, fallback=False,
+          planner="film.stages.story:plan_bible", resolver=_STORY),
+    Stage("outline", kind="story", method="write_outline", output="story/outline.json",
+          scope="film", depends=("bible",), option="model",
+          default_setting="scenario_default_model", help="the bible becomes a scene outline",
+          provider_help=_LLM_HELP, document=True, fallback=False,
+          planner="film.stages.story:plan_outline", resolver=_STORY),
+    Stage("dialogue", kind="story", method="write_dialogue",
+          output="story/scenes/{key}/dialogue.json", scope="scene", depends=("outline",),
+          option="model", default_setting="scenario_default_model",
+          help="each character agent writes its lines of the scene", provider_help=_LLM_HELP,
+          document=True, fallback=False, planner="film.stages.story:plan_dialogue",
+          resolver=_STORY),
+    Stage("direct", kind="story", method="direct_scene", output="story/scenes/{key}/scene.json",
+          scope="scene", depends=("dialogue",), option="model",
+          default_setting="scenario_default_model",
+          help="the director integrates the lines into the scene", provider_help=_LLM_HELP,
+          document=True, fallback=False, planner="film.stages.story:plan_direct",
+          resolver=_STORY),
+    Stage("critique", kind="story", method="revise_scene", output="story/scenes/{key}/final.json",
+          scope="scene", depends=("direct",), option="model",
+          default_setting="scenario_default_model",
+          help="the dramaturge critiques the scene; targeted rewrites until it passes",
+          provider_help=_LLM_HELP, document=True, fallback=False,
+          planner="film.stages.story:plan_critique", resolver=_STORY),
+    Stage("breakdown", kind="scenario", method="write", output="story/scenes/{key}/shots.json",
+          scope="scene", depends=("critique",), option="model",
+          default_setting="scenario_default_model",
+          help="each final scene becomes its shots", provider_help=_LLM_HELP, document=True,
+          fallback=False, planner="film.stages.story:plan_breakdown",
+          resolver="film.scenario.providers:scenario_provider"),
+    Stage("assemble", kind="assemble", method="assemble", output="shots.json", scope="film",
+          depends=("breakdown", "critique"), fixed_provider="story",
+          extra_outputs=("story/script.fountain",),
+          help="every scene's shots become the film's shots.json, the script script.fountain",
+          document=True, fallback=False, planner="film.stages.story:plan_assemble"),
     Stage("images", kind="image", method="generate", output="images/{key}.png",
           option="image-provider", default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
@@ -118,7 +163,7 @@ STAGES: tuple[Stage, ...] = (
           planner="film.stages.speech:plan"),
     Stage("compose", kind="compose", method="compose", output="final.mp4", scope="film",
           depends=("video", "speech"), fixed_provider="ffmpeg",
-          extra_outputs=("subtitles.srt",),
+          extra_outputs=("subtitles.srt",), by_hand="history",
           help="clips, voices, music and subtitles assembled into final.mp4 (+ subtitles.srt)",
           planner="film.stages.compose:plan"),
 )
@@ -126,8 +171,22 @@ STAGES: tuple[Stage, ...] = (
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
 #: the stages `film run` makes after the shot list
 MEDIA_STAGES: tuple[str, ...] = ("images", "video", "speech", "compose")
+#: the story's levels, in order (`film story`)
+STORY_STAGES: tuple[str, ...] = ("bible", "outline", "dialogue", "direct", "critique",
+                                 "breakdown", "assemble")
+#: the levels --stop-after names, and the last stage each one runs
+STOP_AFTER: dict[str, str] = {"bible": "bible", "outline": "outline", "dialogue": "dialogue",
+                              "critique": "critique"}
 #: stages with one artifact per shot, in order (the columns of `film status`)
 SHOT_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.scope == "shot")
+#: stages with one artifact per scene of the story, in order
+SCENE_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.scope == "scene")
+#: how the engine lists the items of a scope: "module:function(run) -> list of items", and
+#: the item's attribute that is its key
+SCOPES: dict[str, tuple[str, str]] = {
+    "shot": ("film.stages.base:shots_of", "shot_id"),
+    "scene": ("film.stages.story:scenes_of", "scene_id"),
+}
 #: stages whose provider a user picks with an option on the media commands
 PROVIDER_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s.option and s.scope == "shot")
 
@@ -138,10 +197,21 @@ def stage(name: str) -> Stage:
 
 
 def dependents(name: str) -> tuple[str, ...]:
-    """`name` and every per-shot stage that reads it, directly or not ("images" → images,
-    video): what `film regen --stage` redoes."""
+    """`name` and every stage of the same scope that reads it, directly or not ("images" →
+    images, video): what `film regen --stage` redoes."""
+    scope = stage(name).scope
     found = [name]
     for other in STAGES:
-        if other.scope == "shot" and any(dep in found for dep in other.depends):
+        if other.scope == scope and any(dep in found for dep in other.depends):
             found.append(other.name)
     return tuple(found)
+
+
+def items_of(scope: str, run: Any) -> list[Any]:
+    """The items (shots, scenes) a stage of `scope` makes an artifact for."""
+    return _load(SCOPES[scope][0])(run)
+
+
+def key_of(scope: str, item: Any) -> str:
+    """An item's key: the shot id, the scene id."""
+    return str(getattr(item, SCOPES[scope][1]))

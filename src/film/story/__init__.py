@@ -1,0 +1,1 @@
+"""Story development: a log line becomes bibles, an outline, scenes by agents, a script."""
