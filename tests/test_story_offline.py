@@ -4,6 +4,9 @@ lines in each character's voice, a director who interleaves, a dramaturge who pa
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +38,7 @@ from film.story.offline import (
     make_dialogue,
     make_scene,
     offline_story,
+    revise,
 )
 
 DETECTIVE = "A detective with amnesia must solve a murder that he might have committed."
@@ -437,8 +441,6 @@ def test_a_repeated_line_is_deleted():
     request = ReviseRequest(outline=outline, scene=scene.model_copy(update={"elements": elements}),
                             characters=[bible.character(r) for r in outline.characters],
                             threshold=5)
-    from film.story.offline import revise
-
     final = revise(request)
     assert [e.id for e in final.scene.elements if e.type == "dialogue"][:2] == ["e2", "e3"]
     assert "e4" not in {e.id for e in final.scene.elements}
@@ -500,3 +502,14 @@ def test_story_specifics_from_the_log_line():
     ines = bible.character("ines")
     assert ines.role == "protagonist"
     assert "father" in ines.relationships.values()
+
+
+def test_the_same_story_in_another_process():
+    """No set order, no hash seed, no clock: another interpreter writes the same story."""
+    code = ("from film.story.offline import offline_story; "
+            f"b, o = offline_story({LIGHTHOUSE!r}, scope='full', scenes=9, characters=6); "
+            "print(b.model_dump_json() + o.model_dump_json())")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2")}
+    assert len(runs) == 1

@@ -182,6 +182,14 @@ class ShotList(BaseModel):
     def total_duration(self) -> float:
         return sum(shot.duration for shot in self.shots)
 
+    def speaking_roles(self) -> list[str]:
+        """Every role that speaks, in order of first line (the narrator included)."""
+        roles: list[str] = []
+        for shot in self.shots:
+            if shot.spoken_text and shot.voice_role not in roles:
+                roles.append(shot.voice_role)
+        return roles
+
     def to_json(self) -> str:
         """shots.json text: the reference fields always (null included), optional ones if set."""
         data = self.model_dump(mode="json")

@@ -80,10 +80,8 @@ class Engine(Producer):
         elif self.options.resolution:
             sizes[aspect] = list(self.options.resolution)
         self.size: tuple[int, int] = tuple(sizes.get(aspect) or ASPECT_SIZES[aspect])  # type: ignore[assignment]
-        from film.stages.speech import speaking_roles
-
         roles = self.manifest.settings.setdefault("roles", [])
-        roles += [r for r in speaking_roles(shot_list) if r not in roles]
+        roles += [r for r in shot_list.speaking_roles() if r not in roles]
         #: every role that ever spoke in this project, in order of first appearance: voices
         #: are cast from it, so a new character never changes the others' voices
         self.roles: list[str] = roles
@@ -258,7 +256,7 @@ class Engine(Producer):
             return
         chosen: dict[str, Any] = {}
         for st in self.selected:
-            if st.dest:
+            if st.dest and self.provider_name(st) != "file":  # a copied shots file is once
                 chosen[st.dest] = self.provider_name(st)
         if any(st.kind == "compose" for st in self.selected):
             chosen.update(self.options.compose.remembered())

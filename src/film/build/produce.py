@@ -19,6 +19,7 @@ from typing import Any
 
 from film.build.freshness import (
     PERSONAL,
+    as_recorded,
     edited_by_hand,
     input_hash_of,
     is_current,
@@ -80,7 +81,7 @@ class Producer:
         entry = settled(self.manifest.artifacts.get(rel), out)
         forced = (key or FILM_KEY, stage.name) in self.options.force
         if stage.document and not forced and edited_by_hand(entry, out):
-            entry = self._keep_document(stage, key, out, entry, input_hash)
+            entry = self._keep_document(stage, key, out, entry, input_hash, provider, request)
         elif not forced and placed_by_hand(entry, out):
             entry = self._adopt(stage, key, out, input_hash) if stage.by_hand == "keep" \
                 else self._set_aside(out)
@@ -133,26 +134,31 @@ class Producer:
             if path.is_file() and name in recorded and file_digest(path) != recorded[name]:
                 self._set_aside(path)
 
-    def _keep_document(self, stage: Stage, key: str | None, out: Path,
-                       entry: Artifact | None, input_hash: str) -> Artifact:
-        """A document someone edited is kept when it still answers the same inputs, and is
-        never replaced without consent when it does not."""
+    def _keep_document(self, stage: Stage, key: str | None, out: Path, entry: Artifact | None,
+                       input_hash: str, provider: Any, request: Any) -> Artifact | None:
+        """A document a person wrote or edited is kept when it still answers the request
+        (same inputs, or the provider says so: a shot list of the same description); a new
+        copy of a file may replace an earlier copy; anything else needs --overwrite."""
         rel = self.project.rel(out)
-        if entry is not None and entry.status == "done" and entry.input_hash == input_hash:
-            if entry.provider not in PERSONAL:
+        if entry is not None and entry.provider == "file" == provider.name \
+                and as_recorded(out, entry):
+            return entry  # one copied file replaces another (the old one goes to history)
+        answers = getattr(provider, "answers", None)
+        same = entry is not None and entry.status == "done" and entry.input_hash == input_hash
+        if same or (answers is not None and answers(out, request)):
+            if entry is None or entry.provider not in PERSONAL:
                 entry = self._adopt(stage, key, out, input_hash, quiet=True)
                 self.sink.emit("message", text=f"{rel} was edited by hand, so it is used as it "
                                "is (--overwrite makes a new one)")
             return entry
+        if not self.project.record:
+            raise InputError(f"{out} exists already, so it is not replaced",
+                             hint="Add --overwrite to replace it, or choose another file "
+                             "with -o.")
         raise InputError(
             f"{out} was edited by hand (or not made by film) and was not made from these "
             "inputs, so it is not replaced",
-            hint=f"Add --overwrite to replace it{self._kept_note()}, or write elsewhere."
-            if not self.project.record else
-            f"Add --overwrite to replace it (the edited {rel} is kept in .film/history/).")
-
-    def _kept_note(self) -> str:
-        return "" if self.project.record else " (the current file is not kept)"
+            hint=f"Add --overwrite to replace it (the edited {rel} is kept in .film/history/).")
 
     def _keep_previous(self, stage: Stage, out: Path, tmp: Path) -> None:
         """Before a document is replaced by different content, keep the old one in

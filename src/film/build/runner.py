@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from film.build.engine import Engine
-from film.build.freshness import as_recorded
 from film.build.summary import RunSummary
 from film.config import Settings
 from film.errors import InputError
 from film.events import EventSink
-from film.fsutil import atomic_write_text, canonical_hash, file_digest
-from film.project import Artifact, Project
+from film.project import Project
 from film.providers.registry import default_provider
 from film.schema import ShotList, load_shot_list
 from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
@@ -104,46 +102,27 @@ def _compose_options(chosen: dict[str, Any], no_music: bool, check_music: bool
     return ComposeOptions(**values)
 
 
-def adopt_shots(project: Project, shots_path: Path | None, *, overwrite: bool = False
-                ) -> ShotList:
-    """The project's shot list; a SHOTS file given from elsewhere is copied in first.
-
-    The copy is recorded, so a later copy may replace it (the old one is kept in
-    .film/history/); a shots.json someone edited in the project is replaced only with
-    `overwrite`."""
+def project_shots(project: Project) -> ShotList:
+    """The project's shot list (InputError when it has none)."""
     target = stage("scenario").path(project.root)
-    if shots_path is None:
-        if not target.exists():
-            raise InputError(f"no shots.json in {project.root}",
-                             hint="Make one with `film scenario -p DIR`, or pass the shots "
-                             "file.")
-        return load_shot_list(target)
-    shot_list = load_shot_list(shots_path)
-    project.ensure()
-    if target.exists() and shots_path.resolve() == target.resolve():
-        return shot_list
-    text = shots_path.read_text(encoding="utf-8")
-    if target.exists() and target.read_text("utf-8") == text:
-        return shot_list
-    with project.lock():
-        manifest = project.load_manifest()
-        rel = project.rel(target)
-        entry = manifest.artifacts.get(rel)
-        if target.exists():
-            if not overwrite and (entry is None or not as_recorded(target, entry)):
-                raise InputError(
-                    f"{target} was edited by hand (or not made by film); it is not replaced "
-                    f"by {shots_path}",
-                    hint="Add --overwrite to replace it (the edited one is kept in "
-                    ".film/history/), or use another project folder.")
-            project.keep_in_history(target)
-        atomic_write_text(target, text)
-        manifest.artifacts[rel] = Artifact(
-            stage="scenario", path=rel, input_hash=canonical_hash({"copy": file_digest(target)}),
-            provider="file", model=None, size=target.stat().st_size,
-            digest=file_digest(target), meta={"copied_from": str(shots_path)})
-        project.save_manifest(manifest)
-    return shot_list
+    if not target.exists():
+        raise InputError(f"no shots.json in {project.root}",
+                         hint="Make one with `film scenario -p DIR`, or pass a shots file.")
+    return load_shot_list(target)
+
+
+def with_shots_file(stages: tuple[str, ...], opts: dict[str, Any], shots: Path | None,
+                    overwrite: bool = False) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The stages and options of a run that first brings SHOTS into the project as its
+    shots.json (through the scenario stage's `file` provider, like any artifact)."""
+    if shots is None:
+        return stages, opts
+    from film.scenario.contract import ShotsFile
+
+    opts = {**opts, "scenario": ShotsFile(path=Path(shots).resolve()), "model": "file"}
+    if overwrite:
+        opts["force"] = frozenset(opts.get("force", frozenset())) | {("film", "scenario")}
+    return ("scenario", *stages), opts
 
 
 def run_project(project: Project, shot_list: ShotList | None, options: RunOptions,

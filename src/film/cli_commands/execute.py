@@ -31,10 +31,10 @@ def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
     The project's lock is held for the whole command, so two commands never interleave.
     Returns the run summary (as a dict)."""
     from film.build.engine import Engine
-    from film.build.runner import adopt_shots, build_options, run_project
+    from film.build.runner import build_options, project_shots, run_project, with_shots_file
     from film.project import Project
 
-    opts = dict(opts)
+    stages, opts = with_shots_file(stages, dict(opts), shots, overwrite)
     as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
     sink = make_sink(as_json, quiet)
     s = settings()
@@ -44,8 +44,7 @@ def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
         options = build_options(s, project, stages=stages, **opts)
         Engine(project, None, options, s).preflight()  # before anything is written
         with project.lock():
-            shot_list = adopt_shots(project, shots, overwrite=overwrite) \
-                if stages[0] in MEDIA_STAGES else None
+            shot_list = project_shots(project) if stages[0] in MEDIA_STAGES else None
             summary = run_project(project, shot_list, options, s, sink).as_dict()
     if not as_json:
         report(summary, quiet)

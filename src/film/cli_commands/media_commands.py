@@ -91,17 +91,17 @@ def run_command(description_arg, description, description_file, num_shots, model
 def _stage_command(st: Stage) -> click.Command:
     """The command that runs one stage of the table alone (`film images`, ...)."""
 
-    def command(project_dir, shots=None, provider=None, **kw):  # type: ignore[no-untyped-def]
+    def command(project_dir, shots=None, provider=None, overwrite=False,
+                **kw):  # type: ignore[no-untyped-def]
         opts = media_options(kw)
         if st.dest:
             opts[st.dest] = provider
-        run_stages(project_dir, shots, (st.name,), opts, overwrite=kw.get("overwrite", False))
+        run_stages(project_dir, shots, (st.name,), opts, overwrite=overwrite)
 
-    command.__doc__ = f"Make {st.help}." + (
-        "\n\nSHOTS defaults to DIR/shots.json (a SHOTS elsewhere is copied into DIR)."
-        if st.name == "images" else "")
+    command.__doc__ = (f"Make {st.help}.\n\nSHOTS, when given, is copied into DIR as its "
+                       "shots.json first (DIR/shots.json by default).")
     decorated: Any = run_options(command) if st.dest else output_options(command)
-    if st.name == "compose":
+    if "compose" in st.cli_options:
         decorated = compose_options(decorated)
     if st.dest:
         decorated = click.option(
@@ -109,12 +109,10 @@ def _stage_command(st: Stage) -> click.Command:
             help=f"{st.provider_help}. Default: what the project used last, else the remote "
             "one whose key is set, else offline.")(decorated)
     decorated = project_option()(decorated)
-    if st.name == "images":
-        decorated = click.option("--overwrite", is_flag=True, help="Replace the project's "
-                                 "shots.json with SHOTS even if it was edited by hand.")(decorated)
-        decorated = click.argument(
-            "shots", required=False,
-            type=PathArg(exists=True, dir_okay=False, path_type=Path))(decorated)
+    decorated = click.option("--overwrite", is_flag=True, help="Replace the project's "
+                             "shots.json with SHOTS even if it was edited by hand.")(decorated)
+    decorated = click.argument("shots", required=False, type=PathArg(
+        exists=True, dir_okay=False, path_type=Path))(decorated)
     return click.command(st.name)(decorated)
 
 

@@ -22,7 +22,7 @@ from film.stages.table import MEDIA_STAGES, SCENE_STAGES, SHOT_STAGES, dependent
 @click.option("--json", "as_json", is_flag=True)
 def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     """Show per shot and stage what is done, stale, missing, failed or running."""
-    from film.build.runner import adopt_shots
+    from film.build.runner import project_shots
     from film.build.status import project_status
     from film.project import Project
     from film.stages.table import stage
@@ -33,7 +33,7 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
 
         raise InputError(f"no project folder at {project.root}")
     has_shots = stage("scenario").path(project.root).exists()
-    report = project_status(project, adopt_shots(project, None) if has_shots else None,
+    report = project_status(project, project_shots(project) if has_shots else None,
                             settings())
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
@@ -69,13 +69,13 @@ def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untype
       film regen -p noir --shot shot_002 --stage speech
       film regen -p noir --shot shot_005 --stage video --video-provider fal:kling
     """
-    from film.build.runner import adopt_shots
+    from film.build.runner import project_shots
     from film.errors import InputError
     from film.project import Project
     from film.stages.table import stage as stage_of
 
     project = Project.at(project_dir)
-    shot_list = adopt_shots(project, None)
+    shot_list = project_shots(project)
     for shot_id in shot_ids:
         shot = shot_list.shot(shot_id)  # InputError naming the known ids
         if not stage_of(stage).applies(shot):

@@ -26,6 +26,12 @@ class ScenarioRequest(BaseModel):
     temperature: float = Field(default=0.7, ge=0, le=2, allow_inf_nan=False)
 
 
+class ShotsFile(BaseModel):
+    """A shot list a person wrote, to bring into a project as its shots.json."""
+
+    path: Path
+
+
 class ScenarioResult(BaseModel):
     """A validated shot list plus what it cost to make."""
 
@@ -70,6 +76,17 @@ class ScenarioProvider(Provider):
     async def aclose(self) -> None:
         """Release the provider's resources (its own HTTP client)."""
 
+    def answers(self, out: Path, request: ScenarioRequest) -> bool:
+        """Whether the shot list at `out` was made from this request's description (a shot
+        list a person edited or copied in is then used as it is)."""
+        from film.errors import FilmError
+        from film.schema import load_shot_list
+
+        try:
+            return load_shot_list(out).description.strip() == request.description.strip()
+        except FilmError:
+            return False
+
     async def write(self, request: ScenarioRequest, out: Path, ctx: JobContext) -> MediaResult:
         """The stage's method: generate, write shots.json to `out` (a temp path)."""
         try:
@@ -79,3 +96,23 @@ class ScenarioProvider(Provider):
         out.write_text(result.shot_list.to_json(), encoding="utf-8")
         return MediaResult(cost_usd=result.cost_usd, model=result.model,
                            meta={"llm": result.metrics(), "usage": result.usage.model_dump()})
+
+
+class ShotsFileProvider(ScenarioProvider):
+    """`--shots FILE`: the shot list a person wrote, validated and copied in."""
+
+    def __init__(self, name: str = "file", model: str = "file", settings: Any = None) -> None:
+        super().__init__(name, model, settings)
+
+    def answers(self, out: Path, request: Any) -> bool:
+        return False
+
+    async def generate(self, request: Any) -> ScenarioResult:  # pragma: no cover - unused
+        raise NotImplementedError
+
+    async def write(self, request: ShotsFile, out: Path, ctx: JobContext) -> MediaResult:
+        from film.schema import load_shot_list
+
+        load_shot_list(request.path)  # InputError naming the file and every problem
+        out.write_bytes(request.path.read_bytes())
+        return MediaResult(meta={"copied_from": str(request.path)})

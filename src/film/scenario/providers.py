@@ -161,5 +161,10 @@ def get_scenario_provider(
 
 def scenario_provider(kind: str, name: str, settings: Settings, **options: Any
                       ) -> ScenarioProvider:
-    """The scenario stage's resolver (see film.stages.table): `name` is a `--model` value."""
+    """The scenario stage's resolver (see film.stages.table): `name` is a `--model` value,
+    or `file` (a shot list a person wrote)."""
+    if name == "file":
+        from film.scenario.contract import ShotsFileProvider
+
+        return ShotsFileProvider(settings=settings)
     return get_scenario_provider(name, settings, **options)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from film.errors import InputError
-from film.scenario.contract import MAX_DESCRIPTION_CHARS, ScenarioRequest
+from film.fsutil import file_digest
+from film.scenario.contract import MAX_DESCRIPTION_CHARS, ScenarioRequest, ShotsFile
 from film.stages.base import Run
 
 if TYPE_CHECKING:
@@ -18,12 +19,15 @@ if TYPE_CHECKING:
     from film.scenario.contract import ScenarioResult
 
 
-def plan(run: Run, shot: Any, provider: Any) -> tuple[ScenarioRequest, dict[str, Any]]:
-    """The run's scenario request; its input hash covers every field of it."""
+def plan(run: Run, shot: Any, provider: Any) -> tuple[Any, dict[str, Any]]:
+    """The run's scenario request (a description, or a shots file to copy); its input hash
+    covers every field of it (of a file, its content)."""
     request = run.options.scenario
     if request is None:
         raise InputError("there is no description to plan a shot list from",
                          hint='Give one: film run -d "..." (or --description-file F).')
+    if isinstance(request, ShotsFile):
+        return request, {"copy": file_digest(request.path)}
     return request, request.model_dump(mode="json")
 
 

@@ -5,17 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from film.providers.contract import SpeechRequest
-from film.schema import Shot, ShotList
+from film.schema import Shot
 from film.stages.base import Run
-
-
-def speaking_roles(shot_list: ShotList) -> list[str]:
-    """Every role that speaks, in order of first line (the narrator included)."""
-    roles: list[str] = []
-    for shot in shot_list.shots:
-        if shot.spoken_text and shot.voice_role not in roles:
-            roles.append(shot.voice_role)
-    return roles
 
 
 def plan(run: Run, shot: Shot, provider: Any) -> tuple[SpeechRequest, dict[str, Any]]:

@@ -42,6 +42,11 @@ class Stage:
     output: str
     #: one artifact per shot, per scene of the story, or one for the whole film
     scope: Scope = "shot"
+    #: the chain it belongs to: "plan" (description → shots.json), "story" (log line →
+    #: shots.json) or "film" (shots.json → final.mp4)
+    chain: Literal["plan", "story", "film"] = "film"
+    #: option groups its own command takes besides the common ones ("compose")
+    cli_options: tuple[str, ...] = ()
     #: stages whose artifacts it reads (for the same shot, or all shots for a film stage)
     depends: tuple[str, ...] = ()
     #: the option that picks its provider ("image-provider"); None: `fixed_provider`
@@ -79,10 +84,6 @@ class Stage:
         """The artifact's path in the project at `root` (key: the shot id)."""
         return root / self.output.format(key=key)
 
-    def folder(self) -> str | None:
-        """The folder of a per-shot stage's artifacts ("images")."""
-        return self.output.split("/", 1)[0] if "/" in self.output else None
-
     def plan(self, run: Any, shot: Any, provider: Any) -> tuple[Any, dict[str, Any]]:
         """The request for one artifact and what its input hash covers."""
         return _load(self.planner)(run, shot, provider)
@@ -98,53 +99,42 @@ def _load(target: str) -> Any:
 
 
 _LLM_HELP = "offline | a preset (film models) | an OpenRouter id | ollama:<model>"
-_STORY = "film.story.agents:story_writer"
+
+
+def _story(name: str, method: str, output: str, *, help: str, scope: Scope = "scene",
+           depends: tuple[str, ...] = (), kind: str = "story",
+           resolver: str = "film.story.agents:story_writer") -> Stage:
+    """A story level: an LLM document chosen by --model, planned in film.stages.story."""
+    return Stage(name, kind=kind, method=method, output=output, scope=scope, chain="story",
+                 depends=depends, option="model", default_setting="scenario_default_model",
+                 help=help, provider_help=_LLM_HELP, document=True, fallback=False,
+                 planner=f"film.stages.story:plan_{name}", resolver=resolver)
+
 
 STAGES: tuple[Stage, ...] = (
     Stage("scenario", kind="scenario", method="write", output="shots.json", scope="film",
-          option="model", default_setting="scenario_default_model",
+          chain="plan", option="model", default_setting="scenario_default_model",
           help="a description becomes a shot list (shots.json)", provider_help=_LLM_HELP,
           document=True, fallback=False, planner="film.stages.scenario:plan",
           resolver="film.scenario.providers:scenario_provider"),
-    Stage("bible", kind="story", method="write_bible", output="story/bible.json",
-          scope="film", option="model", default_setting="scenario_default_model",
-          help="a log line becomes the bible: plot, acts, characters, locations",
-          provider_help=_LLM_HELP, document=True, fallback=False,
-          planner="film.stages.story:plan_bible", resolver=_STORY),
-    Stage("outline", kind="story", method="write_outline", output="story/outline.json",
-          scope="film", depends=("bible",), option="model",
-          default_setting="scenario_default_model", help="the bible becomes a scene outline",
-          provider_help=_LLM_HELP, document=True, fallback=False,
-          planner="film.stages.story:plan_outline", resolver=_STORY),
-    Stage("dialogue", kind="story", method="write_dialogue",
-          output="story/scenes/{key}/dialogue.json", scope="scene", depends=("outline",),
-          option="model", default_setting="scenario_default_model",
-          help="each character agent writes its lines of the scene", provider_help=_LLM_HELP,
-          document=True, fallback=False, planner="film.stages.story:plan_dialogue",
-          resolver=_STORY),
-    Stage("direct", kind="story", method="direct_scene", output="story/scenes/{key}/scene.json",
-          scope="scene", depends=("dialogue",), option="model",
-          default_setting="scenario_default_model",
-          help="the director integrates the lines into the scene", provider_help=_LLM_HELP,
-          document=True, fallback=False, planner="film.stages.story:plan_direct",
-          resolver=_STORY),
-    Stage("critique", kind="story", method="revise_scene", output="story/scenes/{key}/final.json",
-          scope="scene", depends=("direct",), option="model",
-          default_setting="scenario_default_model",
-          help="the dramaturge critiques the scene; targeted rewrites until it passes",
-          provider_help=_LLM_HELP, document=True, fallback=False,
-          planner="film.stages.story:plan_critique", resolver=_STORY),
-    Stage("breakdown", kind="scenario", method="write", output="story/scenes/{key}/shots.json",
-          scope="scene", depends=("critique",), option="model",
-          default_setting="scenario_default_model",
-          help="each final scene becomes its shots", provider_help=_LLM_HELP, document=True,
-          fallback=False, planner="film.stages.story:plan_breakdown",
-          resolver="film.scenario.providers:scenario_provider"),
-    Stage("assemble", kind="assemble", method="assemble", output="shots.json", scope="film",
-          depends=("breakdown", "critique"), fixed_provider="story",
-          extra_outputs=("story/script.fountain",),
+    _story("bible", "write_bible", "story/bible.json", scope="film",
+           help="a log line becomes the bible: plot, acts, characters, locations"),
+    _story("outline", "write_outline", "story/outline.json", scope="film", depends=("bible",),
+           help="the bible becomes a scene outline"),
+    _story("dialogue", "write_dialogue", "story/scenes/{key}/dialogue.json",
+           depends=("outline",), help="each character agent writes its lines of the scene"),
+    _story("direct", "direct_scene", "story/scenes/{key}/scene.json", depends=("dialogue",),
+           help="the director integrates the lines into the scene"),
+    _story("critique", "revise_scene", "story/scenes/{key}/final.json", depends=("direct",),
+           help="the dramaturge critiques the scene; targeted rewrites until it passes"),
+    _story("breakdown", "write", "story/scenes/{key}/shots.json", depends=("critique",),
+           kind="scenario", help="each final scene becomes its shots",
+           resolver="film.scenario.providers:scenario_provider"),
+    Stage("assemble", chain="story", kind="assemble", method="assemble", output="shots.json",
+          scope="film", depends=("breakdown", "critique"), fixed_provider="story",
+          extra_outputs=("story/script.fountain",), document=True, fallback=False,
           help="every scene's shots become the film's shots.json, the script script.fountain",
-          document=True, fallback=False, planner="film.stages.story:plan_assemble"),
+          planner="film.stages.story:plan_assemble"),
     Stage("images", kind="image", method="generate", output="images/{key}.png",
           option="image-provider", default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
@@ -163,17 +153,16 @@ STAGES: tuple[Stage, ...] = (
           planner="film.stages.speech:plan"),
     Stage("compose", kind="compose", method="compose", output="final.mp4", scope="film",
           depends=("video", "speech"), fixed_provider="ffmpeg",
-          extra_outputs=("subtitles.srt",), by_hand="history",
+          extra_outputs=("subtitles.srt",), by_hand="history", cli_options=("compose",),
           help="clips, voices, music and subtitles assembled into final.mp4 (+ subtitles.srt)",
           planner="film.stages.compose:plan"),
 )
 
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
 #: the stages `film run` makes after the shot list
-MEDIA_STAGES: tuple[str, ...] = ("images", "video", "speech", "compose")
+MEDIA_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.chain == "film")
 #: the story's levels, in order (`film story`)
-STORY_STAGES: tuple[str, ...] = ("bible", "outline", "dialogue", "direct", "critique",
-                                 "breakdown", "assemble")
+STORY_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.chain == "story")
 #: the levels --stop-after names, and the last stage each one runs
 STOP_AFTER: dict[str, str] = {"bible": "bible", "outline": "outline", "dialogue": "dialogue",
                               "critique": "critique"}

@@ -129,7 +129,6 @@ from film.story.offline_text import (
     STYLES,
     THEME_CUES,
     TIME_DETAILS,
-    TIME_WORDS,
     TIMES,
     TITLE_ADJECTIVES,
     TITLE_HOURS,
@@ -1311,16 +1310,23 @@ def _conflicted(text: str) -> bool:
     return any((w in low) if " " in w else (w in words) for w in CONFLICT_WORDS)
 
 
+def _turned(items: tuple[str, ...], speaker: str, turn: int) -> list[str]:
+    """The items in an order fixed for the speaker, turned by the scene's number: the same
+    character reaches for a different sentence in the next scene."""
+    ordered = list(items)
+    _rng(speaker, "voice").shuffle(ordered)
+    turn %= max(1, len(ordered))
+    return ordered[turn:] + ordered[:turn]
+
+
 def _write_line(intent: str, speaker: Character, slots: dict[str, str], rng: random.Random,
-                used: set[str], names: set[str]) -> str:
+                used: set[str], names: set[str], turn: int = 0) -> str:
     """One line in the speaker's voice: a core sentence, maybe a tail and a filler, within
     the speaker's word limit and never a line already said in the scene."""
     style = _style(speaker)
     plan = INTENTS[intent]
-    cores = list(plan.cores)
-    rng.shuffle(cores)
-    tails = list(plan.tails)
-    rng.shuffle(tails)
+    cores = _turned(plan.cores, speaker.id, turn)
+    tails = _turned(plan.tails, speaker.id, turn)
     traits = " ".join(speaker.traits).lower()
     if any(t in traits for t in ("haunted", "anxious", "afraid", "guilty", "self-doubting")):
         tails.sort(key=lambda t: "{fear}" not in t)
@@ -1364,13 +1370,15 @@ def _write_line(intent: str, speaker: Character, slots: dict[str, str], rng: ran
     return text
 
 
-def _stage(position: str, scene_id: str) -> int:
+def _stage(position: str, scene_id: str) -> tuple[int, int]:
+    """(0, 1 or 2: early, middle or late in the story; the scene's number)."""
     match = re.search(r"scene\s+(\d+)\s+of\s+(\d+)", position)
+    number = int(m.group(1)) if (m := re.search(r"(\d+)", scene_id)) else 0
     if match:
         k, n = int(match.group(1)), max(1, int(match.group(2)))
         frac = (k - 0.5) / n
-        return 0 if frac < 1 / 3 else 1 if frac < 2 / 3 else 2
-    return 1
+        return (0 if frac < 1 / 3 else 1 if frac < 2 / 3 else 2), k
+    return 1, number
 
 
 def _parts(outline: SceneOutline, characters: list[Character]) -> list[tuple[Character, str]]:
@@ -1392,7 +1400,7 @@ def make_dialogue(request: DialogueRequest) -> Dialogue:
                                                                 request.characters}
     topic = _topic(outline, [*sorted(names), location.name])
     genre = _genre_of_scene(outline, location)
-    stage = _stage(request.position, outline.scene_id)
+    stage, turn = _stage(request.position, outline.scene_id)
     parts = _parts(outline, request.characters)
     pov = parts[0][0]
     opp = next((c for c, part in parts if part == "opp"), None)
@@ -1410,7 +1418,7 @@ def make_dialogue(request: DialogueRequest) -> Dialogue:
         plan = INTENT_PLANS[part][stage]
         style = _style(speaker)
         for n, intent in enumerate(plan[:count], start=1):
-            text = _write_line(intent, speaker, slots, rng, used, names)
+            text = _write_line(intent, speaker, slots, rng, used, names, turn)
             parenthetical = None
             if rng.random() < 0.3:
                 from_traits = [TRAIT_PARENTHETICALS[t] for t in speaker.traits
@@ -1465,7 +1473,7 @@ def make_scene(request: DirectRequest) -> Scene:
     entrance_pool = ALONE_ENTRANCES if not y else ENTRANCES if interior else EXTERIOR_ENTRANCES
     slots = {"X": x, "Y": y, "topic": topic}
     opening = " ".join(part for part in (
-        f"{TIME_WORDS.get(time, _cap(time.lower()))}.", _sentence(view),
+        _sentence(view),
         rng.choice(details), _fill(rng.choice(entrance_pool), slots)) if part)
     elements: list[Element] = [Element(id="e1", type="action", text=opening)]
 

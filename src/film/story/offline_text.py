@@ -833,7 +833,6 @@ TIMES: tuple[str, ...] = ("DAY", "NIGHT", "DUSK", "DAWN")
 #: the time a beat favours
 BEAT_TIMES: dict[str, str] = {"Opening Image": "DAWN", "Dark Night of the Soul": "NIGHT",
                               "Finale": "NIGHT", "Final Image": "DAWN", "All Is Lost": "DUSK"}
-TIME_WORDS: dict[str, str] = {"DAY": "Day", "NIGHT": "Night", "DUSK": "Dusk", "DAWN": "Dawn"}
 TIME_DETAILS: dict[str, tuple[str, ...]] = {
     "DAY": ("Flat daylight.", "Hard sunlight through dust."),
     "NIGHT": ("Only one lamp is lit.", "Darkness presses at the windows."),
@@ -891,7 +890,7 @@ INTENTS: dict[str, Intent] = {
     "probe": Intent(
         ("Tell me about {topic}.", "What do you know about {topic}?",
          "Why is {topic} here, in {place}?", "You've seen {topic} before. Haven't you?",
-         "Who else knows about {topic}, {other}?"),
+         "Who else knows about {topic}, {other}?", "Where did you get {topic}?"),
         ("And don't lie to me.", "I need the truth, {other}.", "I'm not leaving without it.")),
     "press": Intent(
         ("Don't walk away from me, {other}.", "You knew about {topic} all along.",
@@ -901,7 +900,8 @@ INTENTS: dict[str, Intent] = {
     "reveal": Intent(
         ("You want the truth? I'm afraid {fear}.", "I came to {place} to {want}.",
          "I can't sleep. I'm afraid {fear}.", "Everything I did was to {want}.",
-         "Truth is, I'm afraid {fear}."),
+         "Truth is, I'm afraid {fear}.", "I remember {topic}. I shouldn't.",
+         "{topic_cap} was mine, once.", "I lied to you about {topic}."),
         ("There. Now you know.", "Don't make me say it twice.", "That's all I have.")),
     "decide": Intent(
         ("Then I'll {want} without you.", "No more running. I'm going to {want}.",

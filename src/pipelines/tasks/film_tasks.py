@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from film.build.engine import Engine
-from film.build.runner import adopt_shots, build_options
+from film.build.runner import build_options, with_shots_file
 from film.build.summary import RunSummary
 from film.config import Settings, get_settings
 from film.events import EventSink, QuietSink
@@ -105,9 +105,10 @@ class FilmGenerationTask:
 
     async def run(self, shots_path: str | Path | None = None) -> RunSummary:
         """images → video → speech → compose; returns the run summary."""
-        shot_list = adopt_shots(self.project, Path(shots_path) if shots_path else None)
-        options = build_options(self.settings, self.project, stages=MEDIA_STAGES, **self.options)
-        return await Engine(self.project, shot_list, options, self.settings, self.sink).run()
+        stages, given = with_shots_file(MEDIA_STAGES, self.options,
+                                        Path(shots_path) if shots_path else None)
+        options = build_options(self.settings, self.project, stages=stages, **given)
+        return await Engine(self.project, None, options, self.settings, self.sink).run()
 
 
 async def generate_film(shots_path: str | Path, output_dir: str | Path,
