@@ -169,13 +169,17 @@ async def test_second_concurrent_run_is_refused(tmp_path, settings):
 
     project = Project.at(tmp_path)
     project.ensure()
+    import socket
+
     fd = os.open(project.work_dir / "lock", os.O_RDWR | os.O_CREAT)  # as another process would
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"pid {os.getppid()} on {socket.gethostname()}".encode())
         assert project.is_locked()
         with pytest.raises(ProjectLocked, match="another film run"):
             await run(tmp_path, settings, make_shots(1))
     finally:
+        os.ftruncate(fd, 0)  # what a run does when it ends
         os.close(fd)
     assert not project.is_locked()
     # released afterwards: a new run works

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     film_video_provider: str | None = None
     film_tts_provider: str | None = None
     film_max_cost: float | None = Field(default=None, ge=0)
-    film_on_error: str = "fallback"
+    film_on_error: Literal["fallback", "skip", "fail"] = "fallback"
     ffmpeg_binary: str | None = None
     film_home: Path | None = None
 

@@ -92,3 +92,12 @@ def file_digest(path: str | Path) -> str:
     value = digest.hexdigest()[:32]
     _digest_cache[key] = value
     return value
+
+
+def shell_path(path: str | Path) -> str:
+    """A path as one shell word no program reads as an option (for the commands a hint
+    prints): quoted, and `./` before a name that begins with '-'."""
+    import shlex
+
+    text = str(path)
+    return shlex.quote(f"./{text}" if text.startswith("-") else text)

@@ -12,19 +12,18 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from film.errors import InputError, ProjectLocked
-from film.fsutil import atomic_write_json
+from film.fsutil import atomic_write_json, shell_path
 
 #: done; submitted (a remote job is under way or waiting to be collected); failed; writing
 #: (the file is being renamed into place: done if it is there with the recorded size)
@@ -66,6 +65,41 @@ class Artifact(BaseModel):
     updated_at: float = Field(default_factory=time.time)
 
 
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
+_Side = Annotated[int, Field(ge=64, le=4096, multiple_of=2)]
+
+
+class _LedgerLine(BaseModel):
+    """One paid call: what it was for, and what it cost."""
+
+    model_config = ConfigDict(extra="allow")
+    stage: str
+    cost_usd: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+
+
+class _Remembered(BaseModel):
+    """The options a project keeps (checked, so a hand-edited value cannot reach a run)."""
+
+    model_config = ConfigDict(extra="allow")
+    transition: Literal["crossfade", "fade", "cut"] | None = None
+    transition_duration: Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)] | None = None
+    music: str | None = None
+    music_volume: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] | None = None
+    burn_subtitles: bool | None = None
+
+
+class _Settings(BaseModel):
+    """What `Manifest.settings` may hold."""
+
+    model_config = ConfigDict(extra="allow")
+    resolution: dict[Literal["16:9", "9:16", "1:1"], tuple[_Side, _Side]] = Field(
+        default_factory=dict)
+    roles: list[str] = Field(default_factory=list)
+    takes: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(default_factory=dict)
+    options: _Remembered = Field(default_factory=_Remembered)
+    story: dict[str, Any] | None = None
+
+
 class Manifest(BaseModel):
     """`manifest.json`: artifacts by relative path, the spend ledger, metrics of the last run."""
 
@@ -78,9 +112,18 @@ class Manifest(BaseModel):
     #: choices the project keeps between commands (e.g. an explicit --resolution)
     settings: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _checked(self) -> Manifest:
+        """The ledger and the remembered settings are checked as they are read, so a damaged
+        value is reported as a damaged manifest, never met halfway through a run."""
+        for line in self.ledger:
+            _LedgerLine.model_validate(line)
+        _Settings.model_validate(self.settings)
+        return self
+
     @property
     def total_cost(self) -> float:
-        return round(sum(item.get("cost_usd", 0.0) for item in self.ledger), 6)
+        return round(sum(float(item.get("cost_usd", 0.0)) for item in self.ledger), 6)
 
 
 @dataclass(frozen=True)
@@ -145,7 +188,7 @@ class Project:
         try:
             return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, OSError) as exc:
-            raise InputError(f"{path} is damaged ({str(exc).splitlines()[0][:120]})",
+            raise InputError(f"{path} is damaged ({_first_problem(exc)})",
                              hint=self._restore_hint()) from exc
 
     def _restore_hint(self) -> str:
@@ -153,12 +196,12 @@ class Project:
         try:
             Manifest.model_validate(json.loads(backup.read_text(encoding="utf-8")))
         except (ValueError, OSError):
-            return (f"Move it aside (mv {shlex.quote(str(self.manifest_path))} "
-                    f"{shlex.quote(str(self.manifest_path))}.bad) to start the bookkeeping "
+            return (f"Move it aside (mv {shell_path(self.manifest_path)} "
+                    f"{shell_path(str(self.manifest_path) + '.bad')}) to start the bookkeeping "
                     "afresh: files already made are kept, but the spend ledger starts from "
                     "zero and remembered options (providers, --resolution) must be given again.")
-        return (f"Restore the copy film keeps: cp {shlex.quote(str(backup))} "
-                f"{shlex.quote(str(self.manifest_path))}")
+        return (f"Restore the copy film keeps: cp {shell_path(backup)} "
+                f"{shell_path(self.manifest_path)}")
 
     def save_manifest(self, manifest: Manifest) -> None:
         """Write manifest.json atomically, and the same content as its backup."""
@@ -187,7 +230,7 @@ class Project:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             if not _try_lock(fd):
-                holder = _read_holder(lock_path)
+                holder = _read_holder(lock_path) or "unknown process"
                 raise ProjectLocked(
                     f"another film run ({holder}) is working on {self.root}",
                     hint="Wait for it to finish, or stop it; a killed run frees the lock.",
@@ -202,21 +245,21 @@ class Project:
             finally:
                 _MINE.reset(token)
                 _HELD.discard(key)
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)  # no holder any more
         finally:
             os.close(fd)
 
     def is_locked(self) -> bool:
-        """Whether a film process is working on this project right now."""
-        lock_path = self.work_dir / "lock"
+        """Whether a film process is working on this project right now. It reads who holds
+        the lock rather than trying to take it, so asking never gets in a run's way."""
         if str(self.root.resolve()) in _HELD:
             return True
-        if not lock_path.exists():
+        match = re.fullmatch(r"pid (\d+) on (.+)", _read_holder(self.work_dir / "lock"))
+        if match is None:
             return False
-        fd = os.open(lock_path, os.O_RDWR)
-        try:
-            return not _try_lock(fd)
-        finally:
-            os.close(fd)
+        pid, host = int(match.group(1)), match.group(2)
+        return host != socket.gethostname() or _pid_alive(pid)
 
     def _remove_stale_temp_files(self) -> None:
         """Delete `.name.tmp-<pid>-xxxx` files left by processes that no longer run."""
@@ -226,6 +269,17 @@ class Project:
                 if match and not _pid_alive(int(match.group(1))):
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+
+def _first_problem(exc: Exception) -> str:
+    """The first line worth showing of a parse or validation error."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.errors():
+        item = exc.errors()[0]
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        return f"{where}: {item['msg']}"[:160]
+    return str(exc).splitlines()[0][:160]
 
 
 #: projects whose lock this process holds, and those the current task may re-enter
@@ -260,6 +314,6 @@ def _try_lock(fd: int) -> bool:
 
 def _read_holder(lock_path: Path) -> str:
     try:
-        return lock_path.read_text().strip() or "unknown process"
-    except OSError:
-        return "unknown process"
+        return lock_path.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""

@@ -163,11 +163,15 @@ class Engine(Producer):
     async def make(self, st: Stage, item: Any) -> Any:
         """Plan the artifact of `st` for `item` (a shot, a scene; None: the film's) and
         produce it. Returns the file, or None when it failed and --on-error is skip."""
-        provider = self.provider(st)
-        request, inputs = st.plan(self, item, provider)
-        key = key_of(st.scope, item) if item is not None else None
-        out = self.output_of(st, key)
-        entry = await self.produce(st, key, provider, request, out, inputs)
+        try:
+            provider = self.provider(st)
+            request, inputs = st.plan(self, item, provider)
+            key = key_of(st.scope, item) if item is not None else None
+            out = self.output_of(st, key)
+            entry = await self.produce(st, key, provider, request, out, inputs)
+        except FilmError as exc:
+            exc.stage = getattr(exc, "stage", None) or st.name  # where it failed, for reports
+            raise
         return out if entry is not None else None
 
     # ---- scheduling -----------------------------------------------------------------------
@@ -199,11 +203,11 @@ class Engine(Producer):
     def _failed(self, exc: BaseException) -> None:
         """Record what stopped the run, and tell machines (an `error` event)."""
         self.summary.error = _describe(exc)
-        where = getattr(self, "_phase", "run")
+        where = getattr(exc, "stage", None) or getattr(self, "_phase", "run")
         if isinstance(exc, FilmError):
             self.summary.failures.append(f"{where}: {self.summary.error}")
         self.sink.emit("error", stage=where, message=self.summary.error,
-                       exit_code=getattr(exc, "exit_code", 1))
+                       exit_code=_exit_code(exc))
 
     def _count_takes(self) -> None:
         """`film regen`: each forced artifact is a new take, with a new seed."""
@@ -297,6 +301,13 @@ def _phases(stages: tuple[Stage, ...]) -> Iterator[tuple[Stage, ...]]:
             run.append(st)
     if run:
         yield tuple(run)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code the CLI will end with for `exc`."""
+    if isinstance(exc, KeyboardInterrupt):
+        return 128 + int(getattr(exc, "signum", 2))
+    return int(getattr(exc, "exit_code", 1))
 
 
 def _describe(exc: BaseException) -> str:

@@ -37,6 +37,10 @@ class FilmErrorsMixin:
             click.echo(f"\ninterrupted ({name}): everything finished so far is kept; run the "
                        "same command again to resume.", err=True)
             ctx.exit(128 + signum)
+        except click.UsageError as exc:
+            if _wants_json(ctx):
+                _json_error(ctx, exc.format_message(), exc.exit_code, force=True)
+            raise
         except Exception as exc:
             from film.errors import FilmError
 
@@ -62,11 +66,22 @@ class FilmCommand(FilmErrorsMixin, click.Command):
     """A command run on its own (the `python -m pipelines.X` entry points)."""
 
 
-def _json_error(ctx: click.Context, message: str, code: int, hint: str | None = None) -> None:
+def _wants_json(ctx: click.Context) -> bool:
+    """Whether the command line asked for --json (for errors met before the command ran)."""
+    import warnings
+
+    with warnings.catch_warnings():  # click 8.2+: deprecated, still where the tokens are
+        warnings.simplefilter("ignore", DeprecationWarning)
+        args = [*getattr(ctx, "protected_args", []), *ctx.args]
+    return "--json" in args
+
+
+def _json_error(ctx: click.Context, message: str, code: int, hint: str | None = None, *,
+                force: bool = False) -> None:
     """With --json, an error is an event on stdout too, so a machine reading it knows (unless
     the engine already reported it before its `run_finished`)."""
     sink = ctx.meta.get(JSON_META)
-    if not sink or getattr(sink, "finished", False):
+    if not force and (not sink or getattr(sink, "finished", False)):
         return
     record = {"event": "error", "message": message, "exit_code": code, "hint": hint}
     sys.stdout.write(json.dumps(record) + "\n")

@@ -150,6 +150,17 @@ def parse_resolution(value: str | None) -> tuple[int, int] | None:
     return width, height
 
 
+def mark_json(as_json: bool) -> None:
+    """Tell the error handler this command's output is JSON (its errors become events)."""
+    if not as_json:
+        return
+    from film.events import JsonSink
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and JSON_META not in ctx.meta:
+        ctx.meta[JSON_META] = JsonSink()
+
+
 def make_sink(as_json: bool, quiet: bool) -> Any:
     """The event sink a command's flags ask for (JSON lines, nothing, or progress)."""
     from film.events import JsonSink, QuietSink, RichSink

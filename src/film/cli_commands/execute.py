@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from film.cli_commands.common import make_sink, parse_resolution, settings
+from film.cli_commands.common import make_sink, mark_json, parse_resolution, settings
 from film.stages.options import COMPOSE_FIELDS
 from film.stages.table import MEDIA_STAGES, STAGES
 
@@ -36,13 +36,14 @@ def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
 
     stages, opts = with_shots_file(stages, dict(opts), shots, overwrite)
     as_json, quiet = opts.pop("as_json", False), opts.pop("quiet", False)
-    sink = make_sink(as_json, quiet)
+    mark_json(as_json)
     s = settings()
     project = Project.at(project_dir)
     opts["resolution"] = parse_resolution(opts.get("resolution"))
     with new_folder_removed_on_error(project.root):
         options = build_options(s, project, stages=stages, **opts)
         Engine(project, None, options, s).preflight()  # before anything is written
+        sink = make_sink(as_json, quiet)  # progress starts once the options are good
         with project.lock():
             shot_list = project_shots(project) if stages[0] in MEDIA_STAGES else None
             summary = run_project(project, shot_list, options, s, sink).as_dict()
@@ -60,11 +61,22 @@ def new_folder_removed_on_error(root: Path) -> Iterator[None]:
         yield
     except BaseException:
         if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {
-                ".film", "shots.json", "manifest.json"} and not (root / "images").exists():
+                ".film", "manifest.json"} and _nothing_recorded(root):
             with contextlib.suppress(OSError):
-                if not (root / "manifest.json").exists():
-                    shutil.rmtree(root)
+                shutil.rmtree(root)
         raise
+
+
+def _nothing_recorded(root: Path) -> bool:
+    """Whether a project folder's manifest records no artifact and no spend."""
+    from film.errors import FilmError
+    from film.project import Project
+
+    try:
+        manifest = Project.at(root).load_manifest()
+    except FilmError:
+        return False
+    return not manifest.artifacts and not manifest.ledger
 
 
 def report(summary: dict[str, Any], quiet: bool) -> None:

@@ -12,6 +12,7 @@ import click
 from film.cli_commands.common import (
     PathArg,
     compose_options,
+    mark_json,
     output_options,
     project_option,
     provider_options,
@@ -131,6 +132,7 @@ STAGE_COMMANDS = [_stage_command(st) for st in STAGES if st.name in MEDIA_STAGES
 def estimate_command(shots, project_dir, model, description, num_shots, as_json,
                      **providers):  # type: ignore[no-untyped-def]
     """Print the per-stage cost and time before anything is paid."""
+    mark_json(as_json)
     from film.build.estimate import estimate_film
     from film.cli_commands.render import estimate_table, out
 

@@ -8,6 +8,7 @@ import click
 
 from film.cli_commands.common import (
     compose_options,
+    mark_json,
     project_option,
     provider_options,
     run_options,
@@ -22,6 +23,7 @@ from film.stages.table import MEDIA_STAGES, SCENE_STAGES, SHOT_STAGES, dependent
 @click.option("--json", "as_json", is_flag=True)
 def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     """Show per shot and stage what is done, stale, missing, failed or running."""
+    mark_json(as_json)
     from film.build.runner import project_shots
     from film.build.status import project_status
     from film.project import Project

@@ -73,11 +73,6 @@ def summary_table(summary: dict[str, Any]) -> Table:
     for column in ("stage", "made", "reused", "fallback", "failed", "calls", "wall",
                    "busy", "cost USD"):
         table.add_column(column)
-    llm = summary.get("llm") or {}
-    if llm:
-        hit = " (cache)" if llm.get("cache_hit") else ""
-        table.add_row(f"scenario{hit}", "1", "", "", "", str(llm.get("calls", 0)),
-                      f"{llm.get('latency_s', 0):.1f}s", "", f"{llm.get('cost_usd', 0):.4f}")
     for stage, m in summary["stages"].items():
         table.add_row(stage, str(m["made"]), str(m["reused"]), str(m["fallback"]),
                       str(m["failed"]), str(m["calls"]), f"{m['wall']:.1f}s",
@@ -85,6 +80,11 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row("total", "", "", "", "", "", f"{summary['seconds']:.1f}s", "",
                   f"{summary['cost_usd']:.4f}", style="bold")
     table.caption = "wall: first start to last finish; busy: summed over concurrent calls"
+    llm = summary.get("llm") or {}
+    if llm.get("calls") or llm.get("cache_hits"):
+        table.caption += (f"\nLLM: {llm['calls']} calls, {llm['cache_hits']} from the cache, "
+                          f"{llm['prompt_tokens']:,} + {llm['completion_tokens']:,} tokens, "
+                          f"${llm['cost_usd']:.4f}")
     return table
 
 

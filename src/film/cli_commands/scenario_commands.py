@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from film.cli_commands.common import ASPECTS, FiniteFloat, PathArg, make_sink, run_async, settings
+from film.cli_commands.common import (
+    ASPECTS,
+    FiniteFloat,
+    PathArg,
+    make_sink,
+    mark_json,
+    run_async,
+    settings,
+)
 
 STYLE_HELP = "Visual style: noir, cyberpunk, documentary, fantasy, horror, romance, anime, " \
              "vintage, or your own words."
@@ -115,6 +123,7 @@ def scenario_command(description, description_file, num_shots, model, style, moo
       film scenario --description-file idea.txt --model claude-3.5-sonnet --style noir -p noir
       echo "A fox crosses a frozen lake at dawn." | film scenario -d - -o fox.json
     """
+    mark_json(as_json)
     if list_models:
         return _print_models(as_json)
     from film.build.runner import build_options, run_project
@@ -208,6 +217,7 @@ def _print_result(shot_list: Any, llm: dict[str, Any], path: Path, seconds: floa
     from rich.markup import escape
 
     from film.cli_commands.render import err, out, shots_table
+    from film.fsutil import shell_path
 
     out.print(shots_table(shot_list))
     for note in llm.get("notes", []):
@@ -218,17 +228,10 @@ def _print_result(shot_list: Any, llm: dict[str, Any], path: Path, seconds: floa
               f"{llm.get('prompt_tokens', 0):,} in / {llm.get('completion_tokens', 0):,} out "
               f"tokens, {price}{cached}, {seconds:.1f}s → {escape(str(path))}")
     project = path.parent if path.name == "shots.json" else None
-    next_cmd = (f"film run -p {_quote(project)}" if project and str(project) != "."
-                else f"film run --shots {_quote(path)} -p {_quote(Path(path.stem + '-film'))}")
+    film_dir = Path(path.stem + "-film")
+    next_cmd = (f"film run -p {shell_path(project)}" if project and str(project) != "."
+                else f"film run --shots {shell_path(path)} -p {shell_path(film_dir)}")
     err.print(f"next: {escape(next_cmd)}")
-
-
-def _quote(path: Path) -> str:
-    """A path as one shell word that no program reads as an option."""
-    import shlex
-
-    text = str(path)
-    return shlex.quote(f"./{text}" if text.startswith("-") else text)
 
 
 @click.command("models")

@@ -173,9 +173,12 @@ def _report(root: Path, summary: dict[str, Any], stop_after: str | None,
 
     from film.cli_commands.render import err, story_table
 
-    if summary.get("llm_per_scene"):
-        err.print(story_table(summary["llm_per_scene"]))
-    where = escape(str(root))
+    per_scene = summary.get("llm_per_scene") or {}
+    if any(m["calls"] or m["cache_hits"] for m in per_scene.values()):
+        err.print(story_table(per_scene))
+    from film.fsutil import shell_path
+
+    where = escape(shell_path(root))
     if stop_after:
         err.print(f"stopped after {stop_after}: review and edit {where}/story/, then "
                   f"`film story -p {where}` goes on")

@@ -18,10 +18,10 @@ from film.costs import media_cost
 from film.errors import ContentRefused, ProviderError
 from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
 from film.providers.remote_job import (
+    app_id_for,
     nearest_aspect,
     remote_url_for_meta,
     replicate_model,
-    resolve_model,
     run_fal,
     run_replicate,
 )
@@ -88,7 +88,7 @@ class FalImageProvider(ImageProvider):
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, model, settings)
-        self.app_id = resolve_model("fal", model, self.MODELS)
+        self.app_id = app_id_for("fal", model, self.MODELS)
         self.steps = self.STEPS.get(self.app_id)
 
     def params(self) -> dict[str, Any]:

@@ -85,8 +85,12 @@ def default_provider(kind: str, explicit: str | None, settings: Settings) -> str
     return "offline"
 
 
-def get_provider(kind: str, name: str, settings: Settings) -> Any:
-    """Build the provider `name` of `kind`; unknown names get a "did you mean" ConfigError."""
+def get_provider(kind: str, name: str, settings: Settings, **options: Any) -> Any:
+    """Build the provider `name` of `kind`; unknown names get a "did you mean" ConfigError.
+
+    Media providers take no build options; a stage that passes some is misconfigured."""
+    if options:
+        raise ConfigError(f"the {kind} providers take no options ({', '.join(options)})")
     if kind not in REGISTRY:
         raise ConfigError(f"unknown provider kind {kind!r}")
     vendor, model = split_name(name)

@@ -32,7 +32,7 @@ async def client_for(ctx: JobContext) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def resolve_model(vendor: str, model: str, known: dict[str, str]) -> str:
+def app_id_for(vendor: str, model: str, known: dict[str, str]) -> str:
     """A short model name → the vendor's id; ids with a slash pass through unchanged."""
     if model in known:
         return known[model]

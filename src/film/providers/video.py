@@ -22,10 +22,10 @@ from film.errors import InputError, MediaError, ProviderError
 from film.media.ffmpeg import probe
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
 from film.providers.remote_job import (
+    app_id_for,
     nearest_aspect,
     remote_url_for_meta,
     replicate_model,
-    resolve_model,
     run_fal,
     run_replicate,
 )
@@ -128,7 +128,7 @@ class FalVideoProvider(VideoProvider):
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, model, settings)
-        self.app_id = resolve_model("fal", model, self.MODELS)
+        self.app_id = app_id_for("fal", model, self.MODELS)
         self.is_kling = "kling" in self.app_id
 
     def params(self) -> dict[str, Any]:

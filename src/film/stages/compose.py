@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from film.errors import InputError, ProviderError
-from film.fsutil import file_digest
+from film.fsutil import file_digest, shell_path
 from film.media.ffmpeg import FPS
 from film.media.timeline import TimelineShot
 from film.schema import Shot
@@ -57,7 +57,7 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
             continue
         if not clip.is_file():
             raise InputError(f"no clip for {one.shot_id} at {clip}",
-                             hint=f"Run `film video -p {root}` first.")
+                             hint=f"Run `film video -p {shell_path(root)}` first.")
         audio = stage("speech").path(root, one.shot_id)
         has_audio = bool(one.spoken_text) and audio.is_file()
         parts.append(TimelineShot(

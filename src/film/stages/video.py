@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from film.errors import InputError
-from film.fsutil import file_digest
+from film.fsutil import file_digest, shell_path
 from film.media.ffmpeg import FPS
 from film.providers.contract import VideoRequest
 from film.schema import Shot
@@ -20,7 +20,8 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, A
     if not exists and not run.dry:
         raise InputError(
             f"no image for {shot.shot_id} at {image}",
-            hint=f"Run `film images -p {run.project.root}` first (or put a PNG there).",
+            hint=f"Run `film images -p {shell_path(run.project.root)}` first (or put a PNG "
+            "there).",
         )
     width, height = run.size
     request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
