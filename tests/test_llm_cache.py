@@ -86,7 +86,9 @@ async def test_corrupt_entry_is_a_miss_and_failures_are_not_stored(tmp_path):
 
     with pytest.raises(ProviderError):
         await cache.get_or_call(key, boom)
-    assert cache.get(key) is None and not cache._inflight
+    from film.scenario import cache as cache_module
+
+    assert cache.get(key) is None and not any(k.endswith(key) for k in cache_module._INFLIGHT)
 
 
 async def test_concurrent_identical_calls_share_one(tmp_path):
@@ -172,3 +174,48 @@ def test_fit_description_keeps_the_start():
     assert estimate_tokens(kept) <= 2000
     same, none = fit_description("short text", 4000, 2000)
     assert same == "short text" and none is None
+
+
+def test_an_expired_reply_is_a_miss(tmp_path):
+    import json
+    import time
+
+    cache = LLMCache(tmp_path, max_age_days=1)
+    cache.put("ef" * 32, {"answer": 1})
+    assert cache.get("ef" * 32) == {"answer": 1}
+    entry = json.loads(cache.path_for("ef" * 32).read_text())
+    entry["created"] = time.time() - 2 * 86_400
+    cache.path_for("ef" * 32).write_text(json.dumps(entry))
+    assert cache.get("ef" * 32) is None
+
+
+def test_pruning_keeps_the_newest_entries(tmp_path):
+    import os
+    import time
+
+    cache = LLMCache(tmp_path, max_entries=3)
+    keys = [f"{n:02x}" * 32 for n in range(6)]
+    now = time.time()
+    for n, key in enumerate(keys):
+        cache.put(key, {"n": n})
+        os.utime(cache.path_for(key), (now - 100 + n, now - 100 + n))
+    assert cache.prune() == 3
+    assert [cache.get(k) is not None for k in keys] == [False] * 3 + [True] * 3
+
+
+async def test_identical_calls_from_two_caches_on_one_folder_share_one(tmp_path):
+    first, second = LLMCache(tmp_path), LLMCache(tmp_path)
+    gate = asyncio.Event()
+    calls = []
+
+    async def call():
+        calls.append(1)
+        await gate.wait()
+        return {"answer": 7}
+
+    one = asyncio.ensure_future(first.get_or_call("aa" * 32, call))
+    two = asyncio.ensure_future(second.get_or_call("aa" * 32, call))
+    await asyncio.sleep(0)
+    gate.set()
+    assert await one == ({"answer": 7}, "call") and (await two)[1] == "inflight"
+    assert calls == [1]

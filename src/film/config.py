@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     film_http_timeout: float = Field(default=120.0, gt=0)
     film_max_attempts: int = Field(default=4, ge=1, le=20)
     film_max_retry_wait: float = Field(default=90.0, ge=0)
+    # The LLM reply cache: how many replies it keeps, and for how many days
+    film_llm_cache_entries: int = Field(default=5000, ge=1, le=10_000_000)
+    film_llm_cache_days: float = Field(default=30.0, gt=0, le=36_500)
 
     @property
     def local_workers(self) -> int:

@@ -79,7 +79,7 @@ class Engine(Producer):
             sizes.pop(aspect, None)
         elif self.options.resolution:
             sizes[aspect] = list(self.options.resolution)
-        self.size: tuple[int, int] = tuple(sizes.get(aspect) or ASPECT_SIZES[aspect])  # type: ignore[assignment]
+        self._size: tuple[int, int] = tuple(sizes.get(aspect) or ASPECT_SIZES[aspect])  # type: ignore[assignment]
         roles = self.manifest.settings.setdefault("roles", [])
         roles += [r for r in shot_list.speaking_roles() if r not in roles]
         #: every role that ever spoke in this project, in order of first appearance: voices
@@ -98,6 +98,12 @@ class Engine(Producer):
             self._bind(load_shot_list(path))
         assert self._shot_list is not None
         return self._shot_list
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The film's frame size (from the shot list's aspect ratio and the project)."""
+        self.shot_list  # noqa: B018 - reads the shot list (and so the size) when not yet read
+        return self._size
 
     @property
     def left_out(self) -> set[str]:

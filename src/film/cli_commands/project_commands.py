@@ -44,7 +44,9 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
 
     if report["scenes"]:
         out.print(scene_table(report["scenes"], list(SCENE_STAGES)))
-    out.print(status_table(report["shots"], list(SHOT_STAGES)))
+    from film.build.status import STATES
+
+    out.print(status_table(report["shots"], list(SHOT_STAGES), STATES))
     film = "   ".join(f"{name}: {state}" for name, state in report["film"].items())
     out.print(f"{film}   spent on this project: ${report['total_cost_usd']:.4f}",
               markup=False, highlight=False)

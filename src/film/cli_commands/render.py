@@ -93,8 +93,12 @@ _COLOURS = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red
             "-": "dim"}
 
 
-def status_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
+def status_table(rows: list[dict[str, Any]], stages: list[str],
+                 legend: dict[str, str] | None = None) -> Table:
     table = Table(title="Project status")
+    if legend:
+        seen = {row[s] for row in rows for s in stages}
+        table.caption = "; ".join(f"{k}: {v}" for k, v in legend.items() if k in seen)
     table.add_column("shot")
     for stage in stages:
         table.add_column(stage)

@@ -2,14 +2,16 @@
 
 Keys are the sha256 of the canonical JSON of (base_url, model, messages, parameters), so the
 same request to the same server and model is answered from disk for free. Entries are JSON
-files written atomically under `<user dir>/llm-cache/<2 hex>/<key>.json`. Identical requests
-running at the same time in one process share one in-flight call. Only successful results are
-stored: a failure is never replayed.
+files written atomically under `<user dir>/llm-cache/<2 hex>/<key>.json`; they expire after
+`max_age_days` and the oldest go when there are more than `max_entries`. Identical requests
+running at the same time in one process share one in-flight call (across every cache object
+on the same folder). Only successful results are stored: a failure is never replayed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -36,16 +38,25 @@ def cache_key(base_url: str, model: str, messages: list[dict[str, Any]],
     return hashlib.sha256(blob).hexdigest()
 
 
+#: calls under way in this process, by cache folder and key (single flight across caches)
+_INFLIGHT: dict[str, asyncio.Task[dict[str, Any]]] = {}
+#: every this many stores, the folder is pruned (expired entries, then the oldest)
+PRUNE_EVERY = 50
+
+
 class LLMCache:
     """Replies on disk plus in-process single-flight. Counters: hits, misses, calls."""
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, *, max_entries: int = 5000,
+                 max_age_days: float = 30.0) -> None:
         self.directory = Path(directory)
+        self.max_entries = max_entries
+        self.max_age = max_age_days * 86_400
         self.hits = 0
         self.misses = 0
         self.calls = 0
         self.write_errors = 0
-        self._inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self._stores = 0
 
     def path_for(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -58,6 +69,9 @@ class LLMCache:
             return None
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
+        created = entry.get("created")
+        if not isinstance(created, (int, float)) or time.time() - created > self.max_age:
+            return None  # expired
         payload = entry.get("payload")
         return payload if isinstance(payload, dict) else None
 
@@ -68,6 +82,27 @@ class LLMCache:
             atomic_write_json(self.path_for(key), entry)
         except (FilmError, OSError):
             self.write_errors += 1
+        self._stores += 1
+        if self._stores % PRUNE_EVERY == 1:
+            self.prune()
+
+    def prune(self) -> int:
+        """Delete expired entries, then the oldest beyond `max_entries`; returns how many."""
+        now = time.time()
+        files = []
+        for path in self.directory.glob("??/*.json"):
+            try:
+                files.append((path.stat().st_mtime, path))
+            except OSError:
+                continue
+        files.sort()
+        doomed = [p for mtime, p in files if now - mtime > self.max_age]
+        alive = len(files) - len(doomed)
+        doomed += [p for _, p in files if p not in doomed][:max(0, alive - self.max_entries)]
+        for path in doomed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return len(doomed)
 
     async def get_or_call(
         self,
@@ -80,7 +115,10 @@ class LLMCache:
         Returns (payload, source). Concurrent callers with one key share one call; if that call
         fails they all see its error and nothing is stored.
         """
-        task = self._inflight.get(key)
+        flight = f"{self.directory}:{key}"
+        task = _INFLIGHT.get(flight)
+        if task is not None and task.get_loop() is not asyncio.get_running_loop():
+            task = None  # left by an earlier event loop
         if task is not None:
             self.hits += 1
             return await asyncio.shield(task), "inflight"
@@ -97,11 +135,11 @@ class LLMCache:
                 self.put(key, payload, meta)
                 return payload
             finally:
-                self._inflight.pop(key, None)
+                _INFLIGHT.pop(flight, None)
 
         task = asyncio.ensure_future(run())
         task.add_done_callback(_consume_exception)
-        self._inflight[key] = task
+        _INFLIGHT[flight] = task
         return await asyncio.shield(task), "call"
 
     def stats(self) -> dict[str, int]:

@@ -148,7 +148,9 @@ def get_scenario_provider(
     if resolved.provider == "offline":
         return OfflineScenarioProvider(settings=settings)
     if cache is None and use_cache:
-        cache = LLMCache(settings.user_dir() / "llm-cache")
+        cache = LLMCache(settings.user_dir() / "llm-cache",
+                         max_entries=settings.film_llm_cache_entries,
+                         max_age_days=settings.film_llm_cache_days)
     options: dict[str, Any] = {"client": client, "cache": cache, "on_progress": on_progress,
                                "stream": stream, "on_retry": on_retry}
     if retry is not None:

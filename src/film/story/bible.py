@@ -28,6 +28,8 @@ class BibleStorage:
         self.dir = Path(story_dir)
         self.path = self.dir / "bible.json"
         self.history_path = self.dir / "bible.history.json"
+        #: entries written before there is a bible (they seed it: `--bible`, `existing_bibles`)
+        self.given_path = self.dir / "given.json"
 
     # ---- reading and writing the two files ------------------------------------------------
 
@@ -96,22 +98,53 @@ class BibleStorage:
                 if entry_type is None or entry_id.startswith(entry_type)]
 
     def get_entry(self, entry_id: str) -> dict[str, Any]:
-        found = next((e for e in self.list_entries() if e["id"] == entry_id), None)
+        given = [{"id": f"{k[:-1]}:{e['id']}", "type": k[:-1], "data": e, "version": 1}
+                 for k in ("characters", "locations") for e in self.given().get(k, [])]
+        found = next((e for e in [*self.list_entries(), *given] if e["id"] == entry_id), None)
         if found is None:
             raise InputError(f"no bible entry {entry_id!r}")
         return found
 
+    def given(self) -> dict[str, Any]:
+        """The entries written before the bible existed ({"characters": [...], ...})."""
+        try:
+            data = json.loads(self.given_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def given_entries(self, ids: dict[str, list[str]]) -> dict[str, Any]:
+        """The given entries named by `ids` ({"character": [...], "location": [...]}), as a
+        story's `given`."""
+        given = self.given()
+        chosen: dict[str, Any] = {}
+        for kind, key in (("character", "characters"), ("location", "locations")):
+            wanted = {i.split(":", 1)[-1] for i in ids.get(kind, []) + ids.get(key, [])}
+            items = [e for e in given.get(key, []) if e.get("id") in wanted]
+            if items:
+                chosen[key] = items
+        if ids.get("plot") and given.get("plot"):
+            chosen["plot"] = given["plot"]
+        return chosen
+
     def create_entry(self, entry_type: str, data: dict[str, Any]) -> str:
-        """Add a character or a location (a new bible if there is none); returns its id."""
+        """Add a character or a location; returns its id (`character:<id>`). Before there is
+        a bible the entry is kept as a given one, to seed the story."""
+        if entry_type == "setting":
+            entry_type = "location"  # the seed's name
         if entry_type not in ("character", "location"):
             raise InputError(f"entries are characters or locations, not {entry_type!r}",
                              hint="Set the plot with update_entry('plot', {...}).")
         bible = self.load()
         item = (Character if entry_type == "character" else Location).model_validate(data)
         if bible is None:
-            raise InputError("there is no bible yet to add an entry to",
-                             hint='Make one with film story "LOG LINE" -p DIR --stop-after '
-                             "bible, or start from a --bible FILE.")
+            given = self.given()
+            items = given.setdefault(f"{entry_type}s", [])
+            if any(e.get("id") == item.id for e in items):
+                raise InputError(f"{entry_type}:{item.id} exists already")
+            items.append(item.model_dump(mode="json"))
+            atomic_write_json(self.given_path, given)
+            return f"{entry_type}:{item.id}"
         items = bible.characters if entry_type == "character" else bible.locations
         if any(existing.id == item.id for existing in items):
             raise InputError(f"{entry_type}:{item.id} exists already")
