@@ -5,7 +5,8 @@ BIN   := $(VENV)/bin
 DEMO  ?= demo
 SHOTS ?= 8
 
-.PHONY: demo test lint bench bench-compose bench-pipeline bench-rebuild bench-startup clean help
+.PHONY: demo test lint bench bench-compose bench-pipeline bench-rebuild bench-startup bench-story \
+        clean help
 
 help:
 	@echo "make demo   - install and make an offline film from examples/demo.txt into $(DEMO)/final.mp4"
@@ -35,7 +36,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 
-bench: bench-startup bench-rebuild bench-pipeline bench-compose
+bench: bench-startup bench-rebuild bench-pipeline bench-story bench-compose
 
 bench-compose: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e '.[bench]'
@@ -46,6 +47,9 @@ bench-pipeline: $(VENV)/.installed-test
 
 bench-rebuild: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_rebuild.py
+
+bench-story: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_story.py
 
 bench-startup: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_startup.py

@@ -54,14 +54,17 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
 
 @click.command("regen")
 @project_option()
-@click.option("--shot", "shot_ids", multiple=True, required=True, metavar="ID",
+@click.option("--shot", "shot_ids", multiple=True, metavar="ID",
               help="The shot to redo (repeatable).")
+@click.option("--scene", "scene_ids", multiple=True, metavar="ID",
+              help="Redo every shot of this scene of a story (repeatable).")
 @click.option("--stage", type=click.Choice(list(SHOT_STAGES)), default="images",
               show_default=True, help="Which stage to redo; everything after it follows.")
 @provider_options
 @compose_options
 @run_options
-def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untyped-def]
+def regen_command(project_dir, shot_ids, scene_ids, stage,
+                  **kw):  # type: ignore[no-untyped-def]
     """Make one shot's stage again (and what depends on it), then recompose.
 
     Only the named shots are touched; the project's providers and compose options are kept
@@ -72,6 +75,7 @@ def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untype
       film regen -p noir --shot shot_003                 (new image, then its clip)
       film regen -p noir --shot shot_002 --stage speech
       film regen -p noir --shot shot_005 --stage video --video-provider fal:kling
+      film regen -p case --scene s02                     (every shot of scene s02)
     """
     from film.build.runner import project_shots
     from film.errors import InputError
@@ -80,6 +84,9 @@ def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untype
 
     project = Project.at(project_dir)
     shot_list = project_shots(project)
+    if not shot_ids and not scene_ids:
+        raise click.UsageError("name what to redo: --shot ID or --scene ID")
+    shot_ids = (*shot_ids, *_shots_of_scenes(shot_list, scene_ids))
     for shot_id in shot_ids:
         shot = shot_list.shot(shot_id)  # InputError naming the known ids
         if not stage_of(stage).applies(shot):
@@ -89,6 +96,22 @@ def regen_command(project_dir, shot_ids, stage, **kw):  # type: ignore[no-untype
     opts["force"] = frozenset((sid, name) for sid in shot_ids for name in dependents(stage))
     opts["only"] = frozenset(shot_ids)
     run_stages(project_dir, None, MEDIA_STAGES, opts)
+
+
+def _shots_of_scenes(shot_list, scene_ids):  # type: ignore[no-untyped-def]
+    """The ids of every shot of these scenes (InputError for a scene with no shot)."""
+    from film.errors import InputError
+
+    found = []
+    for scene_id in scene_ids:
+        shots = [s.shot_id for s in shot_list.shots if s.scene_id == scene_id]
+        if not shots:
+            scenes = sorted({s.scene_id for s in shot_list.shots if s.scene_id})
+            raise InputError(f"no shot of scene {scene_id!r} in this shot list",
+                             hint=f"Scenes: {', '.join(scenes)}" if scenes else
+                             "This film has no scenes (it was not made with film story).")
+        found += shots
+    return found
 
 
 COMMANDS = [status_command, regen_command]
