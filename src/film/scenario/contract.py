@@ -24,6 +24,8 @@ class ScenarioRequest(BaseModel):
     aspect_ratio: AspectRatio = "16:9"
     shot_duration: float = Field(default=5.0, ge=0.5, le=30, allow_inf_nan=False)
     temperature: float = Field(default=0.7, ge=0, le=2, allow_inf_nan=False)
+    #: the names of the people who may appear (a story's scene): no one else is a character
+    cast: list[str] = Field(default_factory=list, max_length=20)
 
 
 class ShotsFile(BaseModel):

@@ -138,7 +138,8 @@ def _subjectify(text: str, chars: list[str]) -> str:
     return text
 
 
-def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
+def _beats(description: str, n: int, given: list[str] | None = None
+           ) -> tuple[list[_Beat], list[str]]:
     quotes: list[str] = []
 
     def lift(m: re.Match[str]) -> str:
@@ -157,7 +158,7 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
         return source[pos:].lstrip()
 
     text = _QUOTE.sub(lift, source)
-    names = find_names(_MARK.sub(" ", text))
+    names = list(given) if given else find_names(_MARK.sub(" ", text))
     units = [u.strip() for u in SENTENCE_SPLIT.split(text) if u and u.strip()]
     if len(units) < n:
         units = [c for u in units for c in _clauses(u)]
@@ -171,7 +172,7 @@ def _beats(description: str, n: int) -> tuple[list[_Beat], list[str]]:
         marks = [int(i) for i in _MARK.findall(unit)]
         if not action and not marks:
             continue
-        chars = characters_in(action, names, cast)
+        chars = characters_in(action, names, cast, nouns=not given)
         cast += [c for c in chars if c not in cast]
         first = words_of(action)[:1]
         if first and first[0] in ("he", "she", "his", "her") and recent:
@@ -363,7 +364,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
     preset, extra_style = resolve_style(request.style, description)
     mood = (request.mood or infer_mood(description)).strip()
     when = infer_time(description) or "day"
-    beats, names = _beats(description, n)
+    beats, names = _beats(description, n, request.cast)
     if len(beats) > n:
         beats = _group(beats, n)
     places = list(dict.fromkeys(p for b in beats for p in b.places))

@@ -107,8 +107,10 @@ def find_names(text: str) -> list[str]:
     return names
 
 
-def characters_in(text: str, names: list[str], known: list[str] | None = None) -> list[str]:
-    """Characters mentioned in `text`; a bare noun reuses a known "old man"-style label."""
+def characters_in(text: str, names: list[str], known: list[str] | None = None, *,
+                  nouns: bool = True) -> list[str]:
+    """Characters mentioned in `text`; a bare noun reuses a known "old man"-style label
+    (with `nouns` False only the given names count: a story's cast is known)."""
     found: list[str] = []
     words = WORD.findall(text)
     for i, word in enumerate(words):
@@ -116,7 +118,7 @@ def characters_in(text: str, names: list[str], known: list[str] | None = None) -
         base = IRREGULAR_PLURALS.get(low, low[:-1] if low.endswith("s") else low)
         if word in names:
             label = word
-        elif low in CHARACTER_NOUNS or base in CHARACTER_NOUNS:
+        elif nouns and (low in CHARACTER_NOUNS or base in CHARACTER_NOUNS):
             prev = words[i - 1].lower() if i else ""
             label = f"{prev} {low}" if prev in PERSON_MODIFIERS else low
             label = next((k for k in known or () if k.endswith(f" {label}")), label)

@@ -220,6 +220,10 @@ def build_messages(
         description, num_shots=request.num_shots, style=request.style, mood=request.mood,
         aspect_ratio=request.aspect_ratio, shot_duration=request.shot_duration, note=note,
     )
+    cast = getattr(request, "cast", None)
+    if cast:
+        user += ("\n\nCharacters: only these people appear, named exactly so in `characters` "
+                 f"and `speaker`: {', '.join(cast)}.")
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

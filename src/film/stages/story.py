@@ -34,6 +34,7 @@ from film.story.models import (
     RevisedScene,
     Scene,
     SceneOutline,
+    call_name,
     scene_text,
 )
 
@@ -179,7 +180,8 @@ def plan_breakdown(run: Run, scene: SceneOutline, _provider: Any
     request = ScenarioRequest(description=text.strip()[:MAX_DESCRIPTION_CHARS],
                               num_shots=count, style=story.style or bible.style,
                               aspect_ratio=story.aspect_ratio,  # type: ignore[arg-type]
-                              shot_duration=story.shot_duration)
+                              shot_duration=story.shot_duration,
+                              cast=[call_name(c.name) for c in bible.characters])
     return request, request.model_dump(mode="json")
 
 

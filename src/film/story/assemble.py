@@ -15,7 +15,7 @@ from film.providers.contract import JobContext, MediaResult, Provider
 from film.schema import ShotList, load_shot_list
 from film.story.bible import appearances
 from film.story.fountain import render_script
-from film.story.models import Bible, Outline, RevisedScene
+from film.story.models import Bible, Outline, RevisedScene, call_name
 
 
 class SceneFiles(BaseModel):
@@ -45,7 +45,7 @@ def merge_shots(bible: Bible, scenes: list[tuple[str, ShotList]], aspect: str) -
             shots.append(shot.model_copy(update={
                 "shot_id": f"{scene_id}_{shot.shot_id}", "shot_number": len(shots) + 1,
                 "scene_id": scene_id}))
-    voices = {c.name: c.voice for c in bible.characters if c.voice}
+    voices = {call_name(c.name): c.voice for c in bible.characters if c.voice}
     return ShotList(title=bible.plot.title, description=bible.plot.log_line,
                     style=bible.style, aspect_ratio=aspect,  # type: ignore[arg-type]
                     voices=voices, shots=shots, model="story",

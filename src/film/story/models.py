@@ -341,6 +341,17 @@ def _free_id(base: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
+_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "sir", "lady", "lord",
+           "detective", "captain", "officer", "agent", "professor", "doctor", "old", "young",
+           "sister", "brother", "father", "mother", "aunt", "uncle"}
+
+
+def call_name(name: str) -> str:
+    """The name a character is called by in shots ("Dr. Mara Voss" → "Mara")."""
+    words = name.split()
+    return next((w for w in words if w.lower() not in _TITLES), words[-1] if words else name)
+
+
 def scene_text(scene: Scene, bible: Bible | None = None) -> str:
     """The scene as prose a shot planner reads: action as sentences, lines as quotes with
     their speaker ("Mara says, "..."")."""
@@ -349,7 +360,7 @@ def scene_text(scene: Scene, bible: Bible | None = None) -> str:
         if element.type == "dialogue":
             who = element.character or ""
             if bible is not None and (person := bible.character(who)) is not None:
-                who = person.name
+                who = call_name(person.name)
             parts.append(f'{who} says, "{element.text}"')
         elif element.type == "action":
             parts.append(element.text)
