@@ -316,3 +316,40 @@ def test_workflow_renders_offline_and_uploads_the_film() -> None:
     assert contexts[0].params["model"] == "offline" and contexts[0].params["as_json"]
     paid_run = contexts[2].params
     assert paid_run["max_cost"] == 2.0 and paid_run["video_provider"].startswith("fal")
+
+
+STORIES = EXAMPLES / "stories"
+
+
+@pytest.mark.parametrize("scope,scenes", [("scene", 1), ("multi", 3), ("full", 6)])
+def test_the_three_log_lines_make_stories_of_their_scope(tmp_path, scope, scenes) -> None:
+    from click.testing import CliRunner
+
+    commands = [c for c in film_commands((STORIES / "log_lines.md").read_text())
+                if c[1] == "story" and len(c) > 3 and not c[2].startswith("-")]
+    command = next(c for c in commands
+                   if f"--scope={scope}" in "=".join(c) or ("--scope" not in c and scope ==
+                                                             "multi"))
+    args = [a if a != command[command.index("-p") + 1] else str(tmp_path / "p")
+            for a in command[1:] if a not in ("--stop-after", "bible")]
+    result = CliRunner().invoke(cli, [*args, "--stop-after", "outline", "-q"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    outline = json.loads((tmp_path / "p" / "story" / "outline.json").read_text())
+    assert len(outline["scenes"]) == scenes
+
+
+def test_the_hand_written_cast_is_kept(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["story", "A keeper must relight the lamp.", "-p",
+                                      str(tmp_path / "p"), "--bible",
+                                      str(STORIES / "cast.json"), "--stop-after", "bible", "-q"])
+    assert result.exit_code == 0, result.output
+    bible = json.loads((tmp_path / "p" / "story" / "bible.json").read_text())
+    cast = json.loads((STORIES / "cast.json").read_text())["characters"]
+    assert [c["name"] for c in bible["characters"][:2]] == [c["name"] for c in cast]
+    assert bible["characters"][0]["visual"] == cast[0]["visual"]
