@@ -176,3 +176,28 @@ def test_a_bad_bible_file_is_a_one_line_error(tmp_path):
     bad.write_text(json.dumps({"characters": [{"role": "nameless"}]}))
     result = invoke("story", LOG_LINE, "-p", tmp_path / "p", "--bible", bad, ok=False)
     assert result.exit_code == 2 and "characters" not in result.output.splitlines()[0][:6]
+
+
+def test_an_invalid_reply_gets_one_repair_round_with_the_problems(tmp_path, monkeypatch):
+    with FakeLLM(broken_once=frozenset({"outline"})) as fake:
+        monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-test")
+        monkeypatch.setenv("OPENROUTER_BASE_URL", fake.url)
+        get_settings.cache_clear()
+        story(tmp_path / "p", "--stop-after", "outline", "-q")
+    assert fake.calls["outline"] == 2
+    repair = fake.requests[-1]["messages"]
+    assert repair[-2]["role"] == "assistant" and "not a valid outline" in repair[-1]["content"]
+    assert "scenes" in repair[-1]["content"]
+    get_settings.cache_clear()
+
+
+def test_a_local_server_writes_the_story_for_free(tmp_path, monkeypatch):
+    with FakeLLM() as fake:
+        monkeypatch.setenv("LOCAL_LLM_BASE_URL", fake.url)
+        get_settings.cache_clear()
+        result = invoke("story", LOG_LINE, "-p", tmp_path / "p", "--model", "ollama:llama3.1",
+                        "--scope", "scene", "--stop-after", "critique", "--json")
+        finished = json.loads(result.stdout.splitlines()[-1])
+    assert fake.total >= 6 and finished["total_cost_usd"] == 0
+    assert fake.requests[0]["model"] == "llama3.1"
+    get_settings.cache_clear()

@@ -49,11 +49,14 @@ class FakeLLM:
     OPENROUTER_BASE_URL at `llm.url`."""
 
     def __init__(self, latency: float = 0.0, characters_per_scene: int = 2,
-                 critique_passes: bool = False) -> None:
+                 critique_passes: bool = False, broken_once: frozenset[str] = frozenset()
+                 ) -> None:
         self.latency = latency
         self.characters_per_scene = characters_per_scene
         #: False: the first critique of a scene fails (one patch follows), the next passes
         self.critique_passes = critique_passes
+        #: replies of these names are invalid the first time (to exercise the repair round)
+        self.broken_once = set(broken_once)
         self.calls: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
         self._critiqued: Counter[str] = Counter()
@@ -106,7 +109,11 @@ class FakeLLM:
         with self._lock:
             self.calls[name] += 1
             self.requests.append(body)
-        user = body["messages"][-1]["content"]
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")  # the question
+        with self._lock:
+            if name in self.broken_once:
+                self.broken_once.discard(name)
+                return '{"scenes": "not a list"}'
         make = getattr(self, f"_{name}", None)
         return json.dumps(make(blocks(user), user) if make else {})
 
