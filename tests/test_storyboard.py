@@ -68,6 +68,18 @@ def dark_fraction(img: Image.Image, threshold: int = 70) -> float:
     return sum(hist[:threshold]) / (area.width * area.height)
 
 
+def figure_fraction(shot: Shot) -> float:
+    """Share of the picture the shot's people cover: the frame against the same frame with
+    nobody in it (same plate, same grain)."""
+    with_people = render_storyboard_frame(request(shot))
+    empty = render_storyboard_frame(request(shot.model_copy(update={"characters": []})))
+    top, bottom = bars(*with_people.size)
+    box = (0, top + 2, with_people.width, with_people.height - bottom - 2)
+    diff = ImageChops.difference(luma(with_people, box), luma(empty, box))
+    changed = sum(diff.point(lambda v: 255 if v > 12 else 0).histogram()[255:])
+    return changed / (diff.width * diff.height)
+
+
 def mean_abs_diff(a: Image.Image, b: Image.Image) -> float:
     return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
 
@@ -118,7 +130,7 @@ def test_different_shots_differ_visibly() -> None:
 
 
 def test_closer_shots_have_more_figure() -> None:
-    fractions = {t: dark_fraction(render_storyboard_frame(request(day_shot(t))))
+    fractions = {t: figure_fraction(day_shot(t))
                  for t in ("extreme-wide", "wide", "medium", "close-up")}
     assert fractions["extreme-wide"] < fractions["wide"] < fractions["medium"]
     assert fractions["close-up"] > 5 * fractions["wide"]
@@ -204,8 +216,7 @@ def test_children_are_framed_like_adults_in_close_shots(shot_type: str) -> None:
     def frame(who: str) -> tuple[float, float]:
         shot = day_shot(shot_type, characters=[who], speaker=who)
         figs, _ = cast(request(shot), read_look(request(shot)), 1)
-        share = dark_fraction(render_storyboard_frame(request(shot)))
-        return figs[0].top, share
+        return figs[0].top, figure_fraction(shot)
 
     (girl_top, girl), (woman_top, woman) = frame("girl"), frame("woman")
     assert girl_top < 0.5 * 270  # the head is in the upper half, not at the bottom edge

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     film_image_provider: str | None = None
     film_video_provider: str | None = None
     film_tts_provider: str | None = None
+    film_reference_provider: str | None = None
     film_max_cost: float | None = Field(default=None, ge=0)
     film_on_error: Literal["fallback", "skip", "fail"] = "fallback"
     ffmpeg_binary: str | None = None

@@ -62,6 +62,9 @@ _SHOT_TYPE_ALIASES = {
 
 
 _CORE_NULLABLE = frozenset({"dialogue", "mood", "time_of_day"})
+#: landscape words that name no place (a shot's place is its first other word)
+_GENERIC = frozenset({"interior", "exterior", "urban", "rural", "indoor", "outdoor", "night",
+                      "day"})
 
 
 def _slug(value: str) -> str:
@@ -90,6 +93,8 @@ class Shot(BaseModel):
     narration: str | None = Field(default=None, max_length=2000, description="Voice-over.")
     camera_movement: CameraMovement | None = None
     scene_id: str | None = Field(default=None, pattern=SHOT_ID_PATTERN)
+    location: str | None = Field(default=None, max_length=80,
+                                 description="The place it is set in (a location id).")
     action: str | None = Field(default=None, description="The story beat this shot shows.")
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
 
@@ -124,6 +129,17 @@ class Shot(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @property
+    def place(self) -> str:
+        """The place the shot is set in, as an id: its `location`, else its first specific
+        landscape word, else "scene"."""
+        from film.text import slug
+
+        if self.location:
+            return slug(self.location, "place")
+        words = [w for w in self.landscapes if w.strip() and w.strip().lower() not in _GENERIC]
+        return slug(words[0], "place") if words else "scene"
 
     @property
     def spoken_text(self) -> str | None:

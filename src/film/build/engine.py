@@ -295,13 +295,14 @@ class Engine(Producer):
 
 
 def _phases(stages: tuple[Stage, ...]) -> Iterator[tuple[Stage, ...]]:
-    """Film-wide stages alone, runs of per-shot stages together, in table order."""
+    """Film-wide stages alone, runs of stages of one scope (per shot, per scene, ...)
+    together, in table order."""
     run: list[Stage] = []
     for st in stages:
+        if run and (st.scope == "film" or st.scope != run[0].scope):
+            yield tuple(run)
+            run = []
         if st.scope == "film":
-            if run:
-                yield tuple(run)
-                run = []
             yield (st,)
         else:
             run.append(st)

@@ -19,7 +19,7 @@ from film.errors import InputError
 from film.project import Project
 from film.scenario.contract import ScenarioRequest
 from film.schema import ShotList, load_shot_list
-from film.stages.table import MEDIA_STAGES, stage
+from film.stages.table import MEDIA_STAGES, items_of, key_of, stage
 
 #: seconds compose takes: a base and a part per shot (measured here, see bench/RESULTS.md)
 COMPOSE_SECONDS = (1.0, 1.2)
@@ -89,8 +89,8 @@ def _stage_row(engine: Engine, name: str, shot_list: ShotList,
         base, per_shot = COMPOSE_SECONDS
         return {"stage": name, "provider": provider.name, "items": items, "cost_usd": 0.0,
                 "seconds": (base + per_shot * len(shot_list.shots)) * items}
-    shots = [s for s in shot_list.shots
-             if st.applies(s) and (todo is None or s.shot_id in todo[name])]
+    shots = [s for s in items_of(st.scope, engine)
+             if st.applies(s) and (todo is None or key_of(st.scope, s) in todo[name])]
     cost: float | None = None
     if provider.price_known():
         cost = sum(provider.estimate_cost(st.plan(engine, s, provider)[0]) for s in shots)
@@ -111,5 +111,8 @@ def _work_left(project: Project | None, shot_list: ShotList, settings: Settings,
     status = project_status(project, shot_list, settings, options)
     todo = {name: {r["shot_id"] for r in status["shots"] if r.get(name) in TO_MAKE}
             for name in MEDIA_STAGES}
+    for kind, name in (("character", "sheets"), ("location", "plates")):
+        todo[name] = {r["key"] for r in status["references"]
+                      if r["kind"] == kind and r["state"] in TO_MAKE}
     todo["compose"] = set() if status["final"] == "done" else {"final"}
     return todo

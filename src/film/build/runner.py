@@ -69,6 +69,10 @@ def build_options(settings: Settings, project: Project | None = None, *,
         name = chosen.get(st.dest)
         providers[st.name] = name if name is not None else provider_default(st.name, settings)
     for st in STAGES:
+        if st.follows and st.dest and chosen.get(st.dest) is None \
+                and not getattr(settings, st.default_setting or "", None):
+            providers[st.name] = providers[st.follows]
+    for st in STAGES:
         chosen.pop(st.dest or "", None)
     if chosen.get("story") is None and project is not None:
         chosen["story"] = remembered_story(project)

@@ -15,7 +15,8 @@ from film.config import Settings
 from film.errors import FilmError
 from film.project import Project
 from film.schema import Shot, ShotList
-from film.stages.table import SCENE_STAGES, SHOT_STAGES, STAGES, Stage, items_of, key_of, stage
+from film.stages.references import references_for
+from film.stages.table import SHOT_STAGES, STAGES, Stage, items_of, key_of, stage
 
 #: states a run changes: it makes these again (or, for pending/running, collects them)
 TO_MAKE = frozenset({"stale", "missing", "failed", "retry"})
@@ -61,10 +62,25 @@ def project_status(project: Project, shot_list: ShotList | None, settings: Setti
         film[st.name] = state
     return {
         "project": str(project.root), "shots": rows, "film": film,
-        "scenes": scene_rows(engine, running),
+        "scenes": [{"scene_id": r.pop("key"), **r} for r in scope_rows(engine, "scene", running)],
+        "references": _reference_rows(engine, running, shot_list is not None),
         "final": film.get("compose", "missing"),
         "total_cost_usd": engine.manifest.total_cost, "metrics": engine.manifest.metrics,
     }
+
+
+def _reference_rows(engine: Engine, running: bool, has_shots: bool) -> list[dict[str, Any]]:
+    """Each character's sheet and each location's plate, and the shots that use it."""
+    if not has_shots:
+        return []
+    rows = []
+    for scope, name in (("character", "sheets"), ("location", "plates")):
+        for row in scope_rows(engine, scope, running):
+            used = [s.shot_id for s in engine.shot_list.shots
+                    if any(r.kind == scope and r.key == row["key"]
+                           for r in references_for(engine, s))]
+            rows.append({"kind": scope, "key": row["key"], "state": row[name], "shots": used})
+    return rows
 
 
 def _relevant(engine: Engine, st: Stage) -> bool:
@@ -80,18 +96,20 @@ def _relevant(engine: Engine, st: Stage) -> bool:
     return out.exists() and first is st
 
 
-def scene_rows(engine: Engine, running: bool) -> list[dict[str, Any]]:
-    """Per scene of a story, each level's state (none for a film without a story)."""
+def scope_rows(engine: Engine, scope: str, running: bool) -> list[dict[str, Any]]:
+    """Per item of a scope (a scene of a story, a character, a location), each of its
+    stages' state; none when the film has no such items."""
     try:
-        scenes = items_of("scene", engine)
+        items = items_of(scope, engine)
     except FilmError:
         return []
+    names = [st.name for st in STAGES if st.scope == scope]
     rows = []
-    for scene in scenes:
-        row: dict[str, Any] = {"scene_id": scene.scene_id}
-        for name in SCENE_STAGES:
+    for item in items:
+        row: dict[str, Any] = {"key": key_of(scope, item)}
+        for name in names:
             st = stage(name)
-            row[name] = artifact_state(engine, st, scene, running)
+            row[name] = artifact_state(engine, st, item, running)
             if row[name] in ("done", "fallback") and any(
                     row.get(dep) in CHANGING for dep in st.depends):
                 row[name] = "stale"

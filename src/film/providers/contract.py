@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -71,6 +71,43 @@ class MediaResult:
     params: dict[str, Any] | None = None
 
 
+class Reference(BaseModel):
+    """A character's sheet or a location's plate that a shot uses, and what it shows."""
+
+    kind: Literal["character", "location"]
+    key: str
+    name: str
+    path: Path
+    #: how it looks, in the words every shot prompt repeats
+    visual: str = ""
+    #: offline: the character's drawn look (film.offline.identity.Appearance fields), or a
+    #: location's painting facts (interior, time)
+    look: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReferenceRequest(BaseModel):
+    """Make one reference: a character's sheet (front, side and back on a flat chroma-key
+    green) or a location's plate (the place, empty, seen wide)."""
+
+    reference: Reference
+    width: int = Field(ge=16, le=4096)
+    height: int = Field(ge=16, le=4096)
+    style: str | None = None
+    seed: int = 0
+
+    def prompt(self) -> str:
+        """The prompt a text-to-image model gets for this reference."""
+        ref = self.reference
+        style = f", {self.style}" if self.style else ""
+        if ref.kind == "character":
+            return (f"Character reference sheet of {ref.name}: {ref.visual or ref.name}. "
+                    "Three full-body views side by side: front, side, back; same clothes in "
+                    "each; even studio light; flat chroma-key green background; no text"
+                    f"{style}")
+        return (f"Establishing plate of {ref.name}: {ref.visual or ref.name}. Wide view, "
+                f"empty of people, eye level, natural light, no text{style}")
+
+
 class ImageRequest(BaseModel):
     shot: Shot
     width: int = Field(ge=16, le=4096)
@@ -81,6 +118,8 @@ class ImageRequest(BaseModel):
     title: str | None = None
     index: int = 0
     total: int = 1
+    #: the sheets of the characters in frame and the plate of the shot's location
+    references: list[Reference] = Field(default_factory=list)
 
 
 class VideoRequest(BaseModel):
@@ -140,6 +179,16 @@ class ImageProvider(Provider):
     @abstractmethod
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Write a PNG for the shot to `out` (a temporary path the stage renames)."""
+
+    async def reference(self, request: ReferenceRequest, out: Path, ctx: JobContext
+                        ) -> MediaResult:
+        """Write a reference (sheet or plate) to `out`: by default, one still made from the
+        reference's prompt."""
+        shot = Shot(shot_id="reference", shot_number=1, shot_type="full",
+                    enhanced_prompt=request.prompt(), duration=1.0)
+        return await self.generate(ImageRequest(shot=shot, width=request.width,
+                                                height=request.height, seed=request.seed,
+                                                style=request.style), out, ctx)
 
 
 class VideoProvider(Provider):

@@ -31,14 +31,18 @@ from film.vendors.http import RetryPolicy, download
 
 
 def styled_prompt(request: ImageRequest) -> str:
-    """The shot's prompt plus style words it does not already contain."""
+    """The shot's prompt, each character in frame described in the same words every time,
+    plus style words it does not already contain."""
     prompt = request.shot.enhanced_prompt.strip()
+    looks = [f"{r.name}: {r.visual}" for r in request.references
+             if r.kind == "character" and r.visual and r.visual.lower() not in prompt.lower()]
     words = [request.style or "", *request.shot.styles]
     extra: list[str] = []
     for word in (w.strip() for w in words):
         if word and word.lower() not in prompt.lower() and word not in extra:
             extra.append(word)
-    return ", ".join([prompt, *extra]) if extra else prompt
+    parts = [prompt, *extra]
+    return ", ".join(parts) + (". " + ". ".join(looks) if looks else "")
 
 
 def _make_png(path: Path, width: int, height: int, provider: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, dict[str, str]] = {
     "image": {
         "offline": "film.offline.storyboard:StoryboardImageProvider",
+        "composite": "film.offline.composite:CompositeImageProvider",
         "fal": "film.providers.images:FalImageProvider",
         "replicate": "film.providers.images:ReplicateImageProvider",
     },
@@ -41,7 +42,7 @@ REGISTRY: dict[str, dict[str, str]] = {
 
 #: the model of a bare vendor name (`fal` → `fal:flux-schnell`)
 DEFAULT_MODELS: dict[str, dict[str, str]] = {
-    "image": {"offline": "storyboard", "fal": "flux-schnell",
+    "image": {"offline": "storyboard", "composite": "composite", "fal": "flux-schnell",
               "replicate": "black-forest-labs/flux-schnell"},
     "video": {"offline": "camera-moves", "fal": "minimax", "replicate": "minimax/video-01"},
     "speech": {"offline": "espeak-ng", "openai": "tts-1"},
@@ -59,7 +60,7 @@ DEFAULT_REMOTE: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 #: names that are a whole provider, not a vendor with a model
-_BARE = frozenset({"offline", "ffmpeg", "story"})
+_BARE = frozenset({"offline", "ffmpeg", "story", "composite"})
 
 
 def split_name(name: str) -> tuple[str, str | None]:

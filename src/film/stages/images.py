@@ -7,28 +7,32 @@ from typing import Any
 from film.providers.contract import ImageRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
+from film.stages.references import reference_inputs, references_for
 
 
 def plan(run: Run, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, Any]]:
-    """The request for the shot's still and what its input hash covers.
+    """The request for the shot's still and what its input hash covers: the sheets of the
+    characters in frame and the plate of its location (their content too).
 
     A remote model sees only the prompt side of the shot; the offline storyboard also draws
     the caption (title, shot n of N, characters), so all of the request counts for it.
     """
     shots = run.shot_list.shots
     width, height = run.size
+    refs = references_for(run, shot)
     request = ImageRequest(
         shot=shot, width=width, height=height,
         seed=shot_seed(shot, run.take(shot.shot_id, "images")),
         style=run.shot_list.style, mood=run.shot_list.mood, title=run.shot_list.title,
-        index=shots.index(shot), total=len(shots),
+        index=shots.index(shot), total=len(shots), references=refs,
     )
     inputs: dict[str, Any] = {
         "prompt": shot.enhanced_prompt, "negative": shot.negative_prompt,
         "size": [width, height], "seed": request.seed, "style": request.style,
-        "styles": shot.styles,
+        "styles": shot.styles, "references": reference_inputs(refs),
     }
     if not provider.remote:  # the storyboard draws everything but the spoken line
         inputs["request"] = request.model_dump(
-            mode="json", exclude={"shot": {"dialogue", "narration"}})
+            mode="json", exclude={"shot": {"dialogue", "narration"},
+                                  "references": {"__all__": {"path"}}})
     return request, inputs

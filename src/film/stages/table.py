@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Scope = Literal["shot", "scene", "film"]
+Scope = Literal["shot", "scene", "character", "location", "film"]
 
 
 def _always(_shot: Any) -> bool:
@@ -54,6 +54,8 @@ class Stage:
     fixed_provider: str | None = None
     #: the setting whose value is the default provider (FILM_IMAGE_PROVIDER)
     default_setting: str | None = None
+    #: with no provider chosen, use the one this other stage uses ("images")
+    follows: str | None = None
     #: one line: what the stage makes (command help, README)
     help: str = ""
     #: what the provider option accepts (its --help)
@@ -135,11 +137,24 @@ STAGES: tuple[Stage, ...] = (
           extra_outputs=("story/script.fountain",), document=True, fallback=False,
           help="every scene's shots become the film's shots.json, the script script.fountain",
           planner="film.stages.story:plan_assemble"),
+    Stage("sheets", kind="image", method="reference", output="references/characters/{key}.png",
+          scope="character", option="reference-provider", follows="images",
+          default_setting="film_reference_provider",
+          help="a reference sheet per character: front, side and back on chroma-key green",
+          provider_help="the image provider that draws the references (default: the one "
+          "that makes the stills)", planner="film.stages.references:plan_sheet"),
+    Stage("plates", kind="image", method="reference", output="references/locations/{key}.png",
+          scope="location", option="reference-provider", follows="images",
+          default_setting="film_reference_provider",
+          help="a plate per location: the place, empty, seen wide",
+          provider_help="the image provider that draws the references (default: the one "
+          "that makes the stills)", planner="film.stages.references:plan_plate"),
     Stage("images", kind="image", method="generate", output="images/{key}.png",
-          option="image-provider", default_setting="film_image_provider",
+          depends=("sheets", "plates"), option="image-provider",
+          default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
-          provider_help="offline (storyboard panels) | fal[:flux-schnell|flux-dev] | "
-          "replicate[:owner/model]",
+          provider_help="offline (storyboard panels) | composite (references cut out and "
+          "placed) | fal[:flux-schnell|flux-dev] | replicate[:owner/model]",
           planner="film.stages.images:plan"),
     Stage("video", kind="video", method="animate", output="clips/{key}.mp4",
           depends=("images",), option="video-provider", default_setting="film_video_provider",
@@ -175,9 +190,12 @@ SCENE_STAGES: tuple[str, ...] = tuple(s.name for s in STAGES if s.scope == "scen
 SCOPES: dict[str, tuple[str, str]] = {
     "shot": ("film.stages.base:shots_of", "shot_id"),
     "scene": ("film.stages.story:scenes_of", "scene_id"),
+    "character": ("film.stages.references:characters_of", "key"),
+    "location": ("film.stages.references:locations_of", "key"),
 }
-#: stages whose provider a user picks with an option on the media commands
-PROVIDER_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s.option and s.scope == "shot")
+#: stages whose provider a user picks with an option on the media commands (one per option)
+PROVIDER_STAGES: tuple[Stage, ...] = tuple(
+    {s.option: s for s in reversed(STAGES) if s.option and s.chain == "film"}.values())[::-1]
 
 
 def stage(name: str) -> Stage:

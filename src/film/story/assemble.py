@@ -37,14 +37,16 @@ def _load(path: Path, model: type[BaseModel]) -> Any:
     return model.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-def merge_shots(bible: Bible, scenes: list[tuple[str, ShotList]], aspect: str) -> ShotList:
+def merge_shots(bible: Bible, scenes: list[tuple[str, ShotList]], aspect: str,
+                outline: Outline | None = None) -> ShotList:
     """One shot list of every scene's shots, numbered through, ids prefixed by the scene."""
     shots = []
+    places = {s.scene_id: s.location for s in outline.scenes} if outline else {}
     for scene_id, shot_list in scenes:
         for shot in shot_list.shots:
             shots.append(shot.model_copy(update={
                 "shot_id": f"{scene_id}_{shot.shot_id}", "shot_number": len(shots) + 1,
-                "scene_id": scene_id}))
+                "scene_id": scene_id, "location": places.get(scene_id) or shot.location}))
     voices = {call_name(c.name): c.voice for c in bible.characters if c.voice}
     return ShotList(title=bible.plot.title, description=bible.plot.log_line,
                     style=bible.style, aspect_ratio=aspect,  # type: ignore[arg-type]
@@ -64,7 +66,7 @@ class StoryAssembler(Provider):
         outline: Outline = _load(request.outline, Outline)
         scenes = [(s.scene_id, load_shot_list(s.shots)) for s in request.scenes]
         finals = {s.scene_id: _load(s.final, RevisedScene).scene for s in request.scenes}
-        merged = merge_shots(bible, scenes, request.aspect_ratio)
+        merged = merge_shots(bible, scenes, request.aspect_ratio, outline)
         out.write_text(merged.to_json(), encoding="utf-8")
         atomic_write_text(request.script, render_script(bible, outline, finals))
         index = {"title": bible.plot.title, "scenes": [s.scene_id for s in request.scenes],

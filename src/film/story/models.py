@@ -15,29 +15,17 @@ Every model allows extra fields, so a person may add notes anywhere.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from film.text import call_name, slug
 
 STORY_SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
 Severity = Literal["critical", "warning", "info"]
 Scope = Literal["scene", "multi", "full"]
 SCORE_NAMES = ("clarity", "pacing", "character_consistency", "conflict")
-
-
-def slug(text: str, fallback: str = "x") -> str:
-    """A stable id from a name ("Dr. Mara Voss" → "dr-mara-voss"); non-Latin names keep a
-    short hash so "花子" has an id too."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    value = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40]
-    if not value:
-        import hashlib
-
-        value = f"{fallback}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
-    return value
 
 
 class _Model(BaseModel):
@@ -339,17 +327,6 @@ def _free_id(base: str, taken: set[str]) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
-
-
-_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "sir", "lady", "lord",
-           "detective", "captain", "officer", "agent", "professor", "doctor", "old", "young",
-           "sister", "brother", "father", "mother", "aunt", "uncle"}
-
-
-def call_name(name: str) -> str:
-    """The name a character is called by in shots ("Dr. Mara Voss" → "Mara")."""
-    words = name.split()
-    return next((w for w in words if w.lower() not in _TITLES), words[-1] if words else name)
 
 
 def scene_text(scene: Scene, bible: Bible | None = None) -> str:
