@@ -45,7 +45,7 @@ from film.providers.contract import (
 from film.text import call_name
 
 #: bump when a change to the drawing should make existing frames stale
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 #: how much of the plate a shot type shows (1 = all of it), by shot type
 _ZOOM = {"extreme-wide": 1.0, "establishing": 1.0, "aerial": 1.0, "wide": 1.0, "pov": 1.1,
          "tracking": 1.15, "full": 1.15, "medium-wide": 1.3, "two-shot": 1.4, "medium": 1.6,
@@ -164,7 +164,8 @@ def paint_plate(ref: Reference, size: tuple[int, int], style: str | None = None
     same seed every time, so the same place is the same picture)."""
     words, time = str(ref.look.get("words", "")), str(ref.look.get("time", "day"))
     inside = bool(ref.look.get("interior"))
-    lands = f"{words} {'interior' if inside else 'exterior'}"
+    # the location's own facts win over words guessed from its shots
+    lands = f"interior {ref.name}" if inside else f"exterior {ref.name} {words}"
     look = look_from(prompt=f"{ref.name} {ref.visual}", lands=lands, styles=style or "",
                      time_hint=time, graded=False)
     rng = random.Random(f"plate:{ref.key}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -89,8 +89,20 @@ def cast_appearances(people: list[tuple[str, str, str]]) -> list[Appearance]:
     looks, spare = [], iter(free * 3)
     for name, visual, role in people:
         top = _explicit_top(visual) or next(spare)
-        looks.append(appearance_of(name, visual, role, top=top))
+        look = appearance_of(name, visual, role, top=top)
+        worn = {other.accessory for other in looks}
+        if look.accessory in worn and not _explicit_accessory(visual):
+            look = replace(look, accessory=next(
+                (a for a in _ACCESSORIES if a not in worn), look.accessory))
+        looks.append(look)
     return looks
+
+
+def _explicit_accessory(visual: str) -> bool:
+    words = set(_WORD.findall(visual.lower()))
+    return bool(words & {*_ACCESSORIES, *(f"{a}s" for a in _ACCESSORIES), "lantern",
+                         "spectacles", "fedora", "cap", "satchel", "briefcase", "stick",
+                         "shawl"})
 
 
 def _far(a: RGB, b: RGB) -> bool:
@@ -111,12 +123,14 @@ def appearance_of(name: str, visual: str = "", role: str = "", index: int = 0,
     its name and its place in the cast (or the `top` colour the cast gave it)."""
     words = _WORD.findall(f"{visual} {role}".lower())
     seed = _seed(name.lower(), visual.lower())
+    ages = [int(a) for a in re.findall(r"\b(\d{1,2})\b", visual)]
     old = bool({"old", "elderly", "seventies", "sixties", "eighties", "aged", "grey-haired"}
                & set(words)) or any(w.endswith("ties") and w[:3] in ("six", "sev", "eig")
-                                    for w in words)
+                                    for w in words) or any(a >= 58 for a in ages)
     child = bool({"child", "kid", "boy", "girl", "toddler", "young"} & set(words)) and not old
     hair = _colour_before(words, ("hair", "beard", "bob", "braid", "curls"), _HAIR)
-    hair = hair or (_HAIR["grey"] if old else list(_HAIR.values())[seed % 6])
+    greying = {"greying", "graying", "grizzled"} & set(words)
+    hair = hair or (_HAIR["grey"] if old or greying else list(_HAIR.values())[seed % 6])
     top = _colour_before(words, _TOPS, _COLOURS) or top or _CAST_TOPS[index % len(_CAST_TOPS)]
     bottom = _colour_before(words, ("trousers", "pants", "jeans", "skirt", "slacks"), _COLOURS)
     feminine = bool({"she", "her", "woman", "girl", "lady", "mother", "sister", "daughter",
@@ -136,8 +150,10 @@ def appearance_of(name: str, visual: str = "", role: str = "", index: int = 0,
         0.88 if {"slim", "thin", "slight", "wiry", "lanky"} & set(words) else 1.0
     height = 0.74 if child else 1.06 if "tall" in words else 0.94 if {
         "short", "small", "stooped"} & set(words) else 1.0
+    cropped = {"short", "cropped", "close", "buzzed", "shaved"} & set(words)
     style = "bald" if "bald" in words else "bun" if "bun" in words else "long" if (
-        {"long", "braid", "ponytail"} & set(words) or (feminine and seed % 3)) else "short"
+        {"long", "braid", "ponytail"} & set(words) or (feminine and seed % 3 and not cropped)
+    ) else "short"
     return Appearance(
         skin=_SKINS[(seed >> 16) % len(_SKINS)], hair=hair, hair_style=style, top=top,
         bottom=bottom or _darker(top, 0.45) if outfit != "dress" else top,
