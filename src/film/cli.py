@@ -29,7 +29,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Stages (each reads and writes files in a project folder, -p DIR):
       film story      log line     -> story/ + shots.json (bible, scenes, script; agents)
       film scenario   description  -> shots.json        (LLM via OpenRouter, Ollama, offline)
-      film images     shots.json   -> images/*.png      (fal FLUX, Replicate, offline)
+      film sheets     shots.json   -> references/characters/*.png  (a sheet per character)
+      film plates     shots.json   -> references/locations/*.png   (a plate per location)
+      film images     shots.json   -> images/*.png      (fal FLUX, Replicate, composite,
+                                                         offline; makes the references too)
       film video      images       -> clips/*.mp4       (fal MiniMax/Kling, Replicate, offline)
       film speech     shots.json   -> audio/*.wav       (OpenAI TTS, offline eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)

@@ -117,6 +117,14 @@ class Engine(Producer):
         """How many times `film regen` redid this artifact (0: never): part of the seed."""
         return int(self.manifest.settings.get("takes", {}).get(f"{key}:{stage_name}", 0))
 
+    def uses_references(self) -> bool:
+        """Whether the run makes and uses reference sheets and plates: when the image
+        provider draws from them, or when the run was asked for them alone (`film sheets`)."""
+        asked = {s.name for s in self.selected}
+        if "images" not in asked and asked & {"sheets", "plates"}:
+            return True
+        return bool(self.provider(stage("images")).uses_references)
+
     def output_of(self, st: Stage, key: str | None = None) -> Any:
         """Where `st` writes its artifact in this run."""
         return self.options.outputs.get(st.name) or st.path(self.project.root, key)

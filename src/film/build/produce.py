@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +176,9 @@ class Producer:
         input_hash: str, resume_id: str | None, fallback: dict[str, Any] | None = None,
     ) -> Artifact:
         """Call the provider into a temporary file, then record and rename it."""
+        noted = getattr(request, "noted", None)
         job = _Job(stage, key, provider, out, self.project.rel(out), input_hash, resume_id,
-                   fallback or {})
+                   fallback or {}, noted() if noted is not None else {})
         tmp = temp_path_for(out)
         try:
             result, seconds = await self._call(job, request, tmp)
@@ -239,10 +240,11 @@ class Producer:
         previous = self.manifest.artifacts.get(job.rel)
         extras = {self.project.rel(p): file_digest(p) for p in self._extra(job.stage)
                   if p.is_file()}
+        noted = job.noted
         entry = job.entry(
             status="writing", cost_usd=round(result.cost_usd, 6), seconds=round(seconds, 3),
             request_id=result.request_id or job.resume_id, size=tmp.stat().st_size,
-            meta={**result.meta, **({"extras": extras} if extras else {})},
+            meta={**result.meta, **noted, **({"extras": extras} if extras else {})},
             digest=file_digest(tmp), document=job.stage.document,
             previous=previous.model_copy(update={"previous": None}) if previous else None,
             **job.fallback)
@@ -357,6 +359,8 @@ class _Job:
     input_hash: str
     resume_id: str | None
     fallback: dict[str, Any]
+    #: what the manifest records of the request (the references a shot used)
+    noted: dict[str, Any] = field(default_factory=dict)
     ledger_line: dict[str, Any] | None = None
 
     @property

@@ -73,12 +73,12 @@ def _reference_rows(engine: Engine, running: bool, has_shots: bool) -> list[dict
     """Each character's sheet and each location's plate, and the shots that use it."""
     if not has_shots:
         return []
+    uses = {s.shot_id: {(r.kind, r.key) for r in references_for(engine, s)}
+            for s in engine.shot_list.shots}
     rows = []
     for scope, name in (("character", "sheets"), ("location", "plates")):
         for row in scope_rows(engine, scope, running):
-            used = [s.shot_id for s in engine.shot_list.shots
-                    if any(r.kind == scope and r.key == row["key"]
-                           for r in references_for(engine, s))]
+            used = [shot_id for shot_id, refs in uses.items() if (scope, row["key"]) in refs]
             rows.append({"kind": scope, "key": row["key"], "state": row[name], "shots": used})
     return rows
 

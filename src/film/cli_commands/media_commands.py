@@ -97,7 +97,7 @@ def _stage_command(st: Stage) -> click.Command:
         opts = media_options(kw)
         if st.dest:
             opts[st.dest] = provider
-        run_stages(project_dir, shots, (st.name,), opts, overwrite=overwrite)
+        run_stages(project_dir, shots, (*st.brings, st.name), opts, overwrite=overwrite)
 
     command.__doc__ = (f"Make {st.help}.\n\nSHOTS, when given, is copied into DIR as its "
                        "shots.json first (DIR/shots.json by default).")

@@ -40,10 +40,12 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    from film.cli_commands.render import out, scene_table, status_table
+    from film.cli_commands.render import out, reference_table, scene_table, status_table
 
     if report["scenes"]:
         out.print(scene_table(report["scenes"], list(SCENE_STAGES)))
+    if report["references"]:
+        out.print(reference_table(report["references"]))
     from film.build.status import STATES
 
     out.print(status_table(report["shots"], list(SHOT_STAGES), STATES))
@@ -58,12 +60,17 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
               help="The shot to redo (repeatable).")
 @click.option("--scene", "scene_ids", multiple=True, metavar="ID",
               help="Redo every shot of this scene of a story (repeatable).")
+@click.option("--character", "characters", multiple=True, metavar="NAME",
+              help="Redo this character's reference sheet and every shot it is in "
+              "(repeatable).")
+@click.option("--location", "locations", multiple=True, metavar="NAME",
+              help="Redo this location's plate and every shot set there (repeatable).")
 @click.option("--stage", type=click.Choice(list(SHOT_STAGES)), default="images",
               show_default=True, help="Which stage to redo; everything after it follows.")
 @provider_options
 @compose_options
 @run_options
-def regen_command(project_dir, shot_ids, scene_ids, stage,
+def regen_command(project_dir, shot_ids, scene_ids, characters, locations, stage,
                   **kw):  # type: ignore[no-untyped-def]
     """Make one shot's stage again (and what depends on it), then recompose.
 
@@ -76,6 +83,8 @@ def regen_command(project_dir, shot_ids, scene_ids, stage,
       film regen -p noir --shot shot_002 --stage speech
       film regen -p noir --shot shot_005 --stage video --video-provider fal:kling
       film regen -p case --scene s02                     (every shot of scene s02)
+      film regen -p case --character Mara                (her sheet, then her shots)
+      film regen -p case --location "the lighthouse"     (its plate, then its shots)
     """
     from film.build.runner import project_shots
     from film.errors import InputError
@@ -84,18 +93,39 @@ def regen_command(project_dir, shot_ids, scene_ids, stage,
 
     project = Project.at(project_dir)
     shot_list = project_shots(project)
-    if not shot_ids and not scene_ids:
-        raise click.UsageError("name what to redo: --shot ID or --scene ID")
+    if not (shot_ids or scene_ids or characters or locations):
+        raise click.UsageError("name what to redo: --shot ID, --scene ID, --character NAME "
+                               "or --location NAME")
     shot_ids = (*shot_ids, *_shots_of_scenes(shot_list, scene_ids))
     for shot_id in shot_ids:
         shot = shot_list.shot(shot_id)  # InputError naming the known ids
         if not stage_of(stage).applies(shot):
             raise InputError(f"{shot_id} has nothing for the {stage} stage (no dialogue or "
                              "narration to speak)", hint="Add a line to it in shots.json first.")
+    force = {(sid, name) for sid in shot_ids for name in dependents(stage)}
+    redo, users = _references_to_redo(project, shot_list, characters, locations)
+    force |= redo | {(sid, name) for sid in users for name in dependents("images")}
     opts = media_options(kw)
-    opts["force"] = frozenset((sid, name) for sid in shot_ids for name in dependents(stage))
-    opts["only"] = frozenset(shot_ids)
+    opts["force"] = frozenset(force)
+    opts["only"] = frozenset((*shot_ids, *users))
     run_stages(project_dir, None, MEDIA_STAGES, opts)
+
+
+def _references_to_redo(project, shot_list, characters, locations):  # type: ignore[no-untyped-def]
+    """The (key, stage) of each named character's sheet and location's plate, and the shots
+    that use any of them."""
+    if not (characters or locations):
+        return set(), []
+    from film.build.lookup import reference_users
+
+    redo, users = set(), []
+    for kind, names, stage_name in (("character", characters, "sheets"),
+                                    ("location", locations, "plates")):
+        for name in names:
+            key, shots = reference_users(project, shot_list, settings(), kind, name)
+            redo.add((key, stage_name))
+            users += [s for s in shots if s not in users]
+    return redo, users
 
 
 def _shots_of_scenes(shot_list, scene_ids):  # type: ignore[no-untyped-def]

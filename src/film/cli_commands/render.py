@@ -121,6 +121,26 @@ def story_table(per_scene: dict[str, Any]) -> Table:
     return table
 
 
+def reference_table(rows: list[dict[str, Any]]) -> Table:
+    """Each character's sheet and each location's plate: its state and the shots using it."""
+    table = Table(title="References")
+    for column in ("kind", "key", "state", "used by"):
+        table.add_column(column)
+    for row in rows:
+        state = row["state"]
+        table.add_row(row["kind"], row["key"], f"[{_COLOURS.get(state, 'white')}]{state}[/]",
+                      _shot_span(row["shots"]))
+    return table
+
+
+def _shot_span(shots: list[str], most: int = 6) -> str:
+    """A list of shot ids, shortened: 'shot_001, shot_002 … (+9)'."""
+    if not shots:
+        return "-"
+    shown = ", ".join(shots[:most])
+    return shown if len(shots) <= most else f"{shown} … (+{len(shots) - most})"
+
+
 def scene_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
     """Per scene of a story, each level's state."""
     table = Table(title="Story status")

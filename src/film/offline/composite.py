@@ -283,6 +283,7 @@ class CompositeImageProvider(ImageProvider):
     by --reference-provider, fal or the storyboard), placed by shot type. Local and free."""
 
     remote = False
+    uses_references = True  # type: ignore[assignment]
 
     def params(self) -> dict[str, Any]:
         return {"renderer": f"composite-v{RENDERER_VERSION}"}
@@ -306,5 +307,4 @@ class CompositeImageProvider(ImageProvider):
             image.save(out, format="PNG")
 
         await asyncio.to_thread(work)
-        return MediaResult(model=self.model, meta={
-            "references": [f"{r.kind}:{r.key}" for r in request.references]})
+        return MediaResult(model=self.model)

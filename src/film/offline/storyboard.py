@@ -47,6 +47,7 @@ class StoryboardImageProvider(ImageProvider):
     people drawn from their looks on their location's plate."""
 
     remote = False
+    uses_references = True  # type: ignore[assignment]
 
     def params(self) -> dict[str, Any]:
         return {"renderer": f"storyboard-v{RENDERER_VERSION}"}

@@ -121,6 +121,10 @@ class ImageRequest(BaseModel):
     #: the sheets of the characters in frame and the plate of the shot's location
     references: list[Reference] = Field(default_factory=list)
 
+    def noted(self) -> dict[str, Any]:
+        """What the manifest records of this request: the references the shot used."""
+        return {"references": [f"{r.kind}:{r.key}" for r in self.references]}
+
 
 class VideoRequest(BaseModel):
     shot: Shot
@@ -175,6 +179,12 @@ class Provider(ABC):
 
 class ImageProvider(Provider):
     kind = "image"
+
+    @property
+    def uses_references(self) -> bool:
+        """Whether this provider's stills are made from the characters' sheets and the
+        locations' plates (when none does, the run makes none)."""
+        return False
 
     @abstractmethod
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:

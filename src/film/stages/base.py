@@ -42,6 +42,10 @@ class Run(Protocol):
         """How many times `film regen` redid this artifact (0: never)."""
         ...
 
+    def uses_references(self) -> bool:
+        """Whether the run's stills are made from reference sheets and plates."""
+        ...
+
 
 def shot_seed(shot: Shot, take: int = 0) -> int:
     """The shot's seed, or a stable one derived from its id (same shot, same picture); each

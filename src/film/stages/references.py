@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,66 +27,95 @@ from film.text import call_name, slug
 SHEET_SIZE = (1536, 1024)
 
 
-def _bible(run: Run) -> Bible | None:
+def _bible_stamp(run: Run) -> tuple[str, str] | None:
+    """The bible file's path and a digest of its content (None: no bible): what the cast and
+    the places are remembered under, so each is worked out once per version of the bible."""
     path = stage("bible").path(run.project.root)
-    if not path.is_file():
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return str(path), hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _read_bible(stamp: tuple[str, str] | None) -> Bible | None:
+    if stamp is None:
         return None
     from film.stages.story import read_level
 
-    return read_level(path, Bible, "story bible")
-
-
-def _shots(run: Run) -> list[Shot]:
-    return run.shot_list.shots
+    return read_level(Path(stamp[0]), Bible, "story bible")
 
 
 def characters_of(run: Run) -> list[Reference]:
-    """Every character of the film, in cast order, with the look it is drawn with."""
+    """Every character of the film, in cast order, with the look it is drawn with (none
+    when the run's stills are not made from references)."""
+    if not run.uses_references():
+        return []
+    names = tuple(dict.fromkeys(c.strip() for s in run.shot_list.shots for c in s.characters
+                                if c.strip()))
+    return list(_cast(str(run.project.root), _bible_stamp(run), names))
+
+
+@lru_cache(maxsize=16)
+def _cast(root: str, stamp: tuple[str, str] | None,
+          names: tuple[str, ...]) -> tuple[Reference, ...]:
     from film.offline.identity import cast_appearances
 
-    bible = _bible(run)
-    if bible is not None:
-        people = [(c.id, c.name, c.visual, c.role) for c in bible.characters]
-    else:
-        names = list(dict.fromkeys(c.strip() for s in _shots(run) for c in s.characters
-                                   if c.strip()))
-        people = [(slug(n, "character"), n, "", "") for n in names]
+    bible = _read_bible(stamp)
+    people = [(c.id, c.name, c.visual, c.role) for c in bible.characters] if bible else []
+    # anyone the shots name that the bible does not (a hand-written shot list) is cast too
+    for name in names:
+        known = (bible and bible.character(name)) or any(
+            name in (who, call_name(who)) or slug(name, "character") == key
+            for key, who, _, _ in people)
+        if not known:
+            people.append((slug(name, "character"), name, "", ""))
     looks = cast_appearances([(name, visual, role) for _, name, visual, role in people])
-    root = run.project.root
-    return [Reference(kind="character", key=key, name=name, visual=visual,
-                      path=stage("sheets").path(root, key), look=vars(look))
-            for (key, name, visual, _role), look in zip(people, looks, strict=True)]
+    return tuple(Reference(kind="character", key=key, name=name, visual=visual,
+                           path=stage("sheets").path(Path(root), key), look=vars(look))
+                 for (key, name, visual, _role), look in zip(people, looks, strict=True))
 
 
 def locations_of(run: Run) -> list[Reference]:
-    """Every place a shot is set in, with what it looks like and the light it is mostly in."""
-    bible = _bible(run)
-    shots = _shots(run)
-    keys = list(dict.fromkeys(s.place for s in shots))
-    root = run.project.root
+    """Every place a shot is set in, with what it looks like and the light it is mostly in
+    (none when the run's stills are not made from references)."""
+    if not run.uses_references():
+        return []
+    facts = tuple((s.place, tuple(s.landscapes), (s.time_of_day or "day").lower())
+                  for s in run.shot_list.shots)
+    return list(_places(str(run.project.root), _bible_stamp(run), facts))
+
+
+@lru_cache(maxsize=16)
+def _places(root: str, stamp: tuple[str, str] | None,
+            facts: tuple[tuple[str, tuple[str, ...], str], ...]) -> tuple[Reference, ...]:
+    bible = _read_bible(stamp)
     refs = []
-    for key in keys:
-        at = [s for s in shots if s.place == key]
+    for key in dict.fromkeys(place for place, _, _ in facts):
+        at = [(words, time) for place, words, time in facts if place == key]
         place = bible.location(key) if bible is not None else None
-        words = " ".join(dict.fromkeys(w for s in at for w in s.landscapes))
-        times = Counter((s.time_of_day or "day").lower() for s in at)
+        words = " ".join(dict.fromkeys(w for ws, _ in at for w in ws))
+        times = Counter(time for _, time in at)
         look = {"words": words, "time": times.most_common(1)[0][0],
                 "interior": place.interior if place else "interior" in words.lower()}
         refs.append(Reference(
             kind="location", key=key, name=place.name if place else key.replace("-", " "),
             visual=(place.visual or place.description) if place else words,
-            path=stage("plates").path(root, key), look=look))
-    return refs
+            path=stage("plates").path(Path(root), key), look=look))
+    return tuple(refs)
 
 
-def _seed(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+def _seed(run: Run, ref: Reference, stage_name: str) -> int:
+    """A reference's seed: stable per key, the next one for each `film regen` of it."""
+    base = int.from_bytes(hashlib.sha256(ref.key.encode()).digest()[:4], "big")
+    return (base + run.take(ref.key, stage_name)) % 2**32
 
 
 def plan_sheet(run: Run, ref: Reference, _provider: Any) -> tuple[ReferenceRequest, dict]:
     """A character's sheet: its hash covers its name, its visual description and its look."""
     request = ReferenceRequest(reference=ref, width=SHEET_SIZE[0], height=SHEET_SIZE[1],
-                               style=run.shot_list.style, seed=_seed(ref.key))
+                               style=run.shot_list.style, seed=_seed(run, ref, "sheets"))
     return request, request.model_dump(mode="json", exclude={"reference": {"path"}})
 
 
@@ -93,7 +123,7 @@ def plan_plate(run: Run, ref: Reference, _provider: Any) -> tuple[ReferenceReque
     """A location's plate, at the film's frame size."""
     width, height = run.size
     request = ReferenceRequest(reference=ref, width=width, height=height,
-                               style=run.shot_list.style, seed=_seed(ref.key))
+                               style=run.shot_list.style, seed=_seed(run, ref, "plates"))
     return request, request.model_dump(mode="json", exclude={"reference": {"path"}})
 
 

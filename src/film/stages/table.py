@@ -56,6 +56,9 @@ class Stage:
     default_setting: str | None = None
     #: with no provider chosen, use the one this other stage uses ("images")
     follows: str | None = None
+    #: stages the stage's own command runs first, because it reads what they make and no
+    #: other command of the chain makes it (`film images` makes the references)
+    brings: tuple[str, ...] = ()
     #: one line: what the stage makes (command help, README)
     help: str = ""
     #: what the provider option accepts (its --help)
@@ -150,7 +153,7 @@ STAGES: tuple[Stage, ...] = (
           provider_help="the image provider that draws the references (default: the one "
           "that makes the stills)", planner="film.stages.references:plan_plate"),
     Stage("images", kind="image", method="generate", output="images/{key}.png",
-          depends=("sheets", "plates"), option="image-provider",
+          depends=("sheets", "plates"), brings=("sheets", "plates"), option="image-provider",
           default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
           provider_help="offline (storyboard panels) | composite (references cut out and "
