@@ -49,12 +49,14 @@ def register() -> None:
     """Attach the subcommands (kept in their own modules to keep this one short)."""
     from film.cli_commands import (
         media_commands,
+        models_commands,
         project_commands,
         scenario_commands,
         story_commands,
     )
 
-    for module in (story_commands, scenario_commands, media_commands, project_commands):
+    for module in (story_commands, scenario_commands, models_commands, media_commands,
+                   project_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,6 +1,6 @@
 """Scenario providers: OpenRouter, any local OpenAI-compatible server, the offline planner.
 
-`get_scenario_provider("claude-3-haiku" | "vendor/model" | "ollama:llama3.1" | "offline")`
+`get_scenario_provider("claude-haiku-4.5" | "vendor/model" | "ollama:llama3.1" | "offline")`
 picks one. The chat logic they share (retries, streaming, repair, cache) is in chat_scenario.
 """
 
@@ -58,12 +58,20 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
         return self._given_key or (key.get_secret_value().strip() if key else None)
 
     def _headers(self) -> dict[str, str]:
+        """The key, and the app's attribution: HTTP-Referer (required for it) and the title
+        under its current name, X-OpenRouter-Title (`X-Title` is its old name)."""
         return {"Authorization": f"Bearer {self._key}",
                 "HTTP-Referer": self.settings.openrouter_app_url,
-                "X-Title": self.settings.openrouter_app_title}
+                "X-OpenRouter-Title": self.settings.openrouter_app_title}
 
     def _body(self, messages: list[dict[str, str]], question: Question) -> dict[str, Any]:
-        return {**super()._body(messages, question), "usage": {"include": True}}
+        """A structured-output request is routed only to providers that honour all of its
+        parameters (`require_parameters`); otherwise a provider may ignore the schema and
+        answer in free text. Usage and cost come back in every reply without asking."""
+        body = super()._body(messages, question)
+        if "response_format" in body:
+            body["provider"] = {"require_parameters": True}
+        return body
 
     def _usage(self, raw: dict[str, Any]) -> Usage:
         usage = super()._usage(raw)
