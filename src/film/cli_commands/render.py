@@ -50,11 +50,13 @@ def models_table(report: dict[str, Any]) -> Table:
     table.add_row("offline", "free", "0", "0", "-", "no key, no network, deterministic",
                   "(built in)")
     for p in report["models"]:
-        best = p["best_for"] + (f" [red]({escape(p['flag'])})[/]" if p.get("flag") else "")
-        table.add_row(p["name"], p["tier"], f"{p['input_per_m']:g}", f"{p['output_per_m']:g}",
-                      f"{p['context']:,}", best, p["openrouter_id"])
+        name = f"[red]{p['name']} ![/]" if p.get("flag") else p["name"]
+        table.add_row(name, p["tier"], f"{p['input_per_m']:g}", f"{p['output_per_m']:g}",
+                      f"{p['context']:,}", p["best_for"], p["openrouter_id"])
     table.add_row("ollama:<model>", "local", "0", "0", "-", "your own machine", "(local)")
-    table.caption = f"default with OPENROUTER_API_KEY: {report['default']}"
+    lines = [f"default with OPENROUTER_API_KEY: {report['default']}"]
+    lines += [f"! {p['name']}: {escape(p['flag'])}" for p in report["models"] if p.get("flag")]
+    table.caption = "\n".join(lines)
     return table
 
 
@@ -146,6 +148,17 @@ def status_table(rows: list[dict[str, Any]], stages: list[str],
     for row in rows:
         cells = [f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
         table.add_row(row["shot_id"], *cells)
+    return table
+
+
+def jobs_table(rows: list[dict[str, Any]]) -> Table:
+    """Remote jobs a stopped run left, with their state at the vendor."""
+    table = Table(title="Remote jobs a stopped run left (the next run collects them)")
+    for column in ("file", "provider", "id", "age", "state"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(escape(row["path"]), escape(row["provider"]), escape(row["request_id"]),
+                      row["age"], escape(row["state"]))
     return table
 
 
