@@ -223,3 +223,12 @@ def test_the_catalogue_file_is_plain_json_with_one_entry_per_model():
     path = Path(__file__).resolve().parents[1] / "src" / "film" / "data" / "media_models.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     assert len(data["models"]) == len(catalogue())
+
+
+def test_every_setting_is_documented_in_the_env_template():
+    from film.config import Settings
+
+    template = (Path(__file__).resolve().parents[1] / ".env_template").read_text()
+    names = {line.split("=", 1)[0] for line in template.splitlines()
+             if line and not line.startswith("#") and "=" in line}
+    assert {name.upper() for name in Settings.model_fields} <= names

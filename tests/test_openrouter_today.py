@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from film.cli import cli
@@ -103,3 +104,25 @@ def test_refresh_follows_next_only_on_openrouters_host(monkeypatch):
         monkeypatch.setenv("OPENROUTER_BASE_URL", server.url)
         result = CliRunner().invoke(cli, ["models", "--refresh", "--json"])
     assert result.exit_code == 0 and len(server.seen) == 1
+
+
+async def test_a_model_openrouter_no_longer_serves_says_what_to_do(tmp_path):
+    from film.errors import ProviderError
+
+    def gone(_seen: Seen):
+        return json_reply({"error": {"message": "acme/old is deprecated", "code": 404,
+                                     "error_type": "not_found", "http_status": 404,
+                                     "availability": {"code": "model_deprecated",
+                                                      "retryable": False}}}, 404)
+
+    with FakeServer() as server:
+        server.route("POST", "/chat/completions", gone)
+        settings = Settings(_env_file=None, openrouter_api_key=KEY, film_home=tmp_path,
+                            openrouter_base_url=server.url)
+        provider = get_scenario_provider("acme/old", settings, use_cache=False)
+        with pytest.raises(ProviderError) as info:
+            await provider.generate(ScenarioRequest(description="A keeper climbs."))
+        await provider.aclose()
+    exc = info.value
+    assert exc.status == 404 and "film models --refresh" in (exc.hint or "")
+    assert KEY not in f"{exc.message} {exc.hint} {exc.body}"

@@ -29,13 +29,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Stages (each reads and writes files in a project folder, -p DIR):
       film story      log line     -> story/ + shots.json (bible, scenes, script; agents)
       film scenario   description  -> shots.json        (LLM via OpenRouter, Ollama, offline)
-      film images     shots.json   -> images/*.png      (fal FLUX, Replicate, offline)
-      film video      images       -> clips/*.mp4       (fal MiniMax/Kling, Replicate, offline)
-      film speech     shots.json   -> audio/*.wav       (OpenAI TTS, offline eSpeak NG)
+      film images     shots.json   -> images/*.png      (fal, Replicate, ComfyUI, offline)
+      film video      images       -> clips/*.mp4       (fal, Replicate, ComfyUI, offline)
+      film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
     \b
     Keys come from the environment or .env (see .env_template); without them every stage
-    uses its offline provider.
+    uses its offline provider. `film models` lists the models and their prices.
     """
     ctx.meta["film.debug"] = debug
 

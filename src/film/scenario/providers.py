@@ -73,6 +73,20 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
             body["provider"] = {"require_parameters": True}
         return body
 
+    def _explain(self, exc: ProviderError) -> ProviderError:
+        """As the base, with what to do when OpenRouter says the model is not available
+        (`error.availability.code`): gone, or no provider honours the request's schema."""
+        exc = super()._explain(exc)
+        code = _availability_code(exc.body)
+        model = self.resolved.model_id
+        if code in ("model_not_found", "model_deprecated", "model_unavailable_upstream"):
+            exc.hint = (f"OpenRouter no longer serves {model} ({code}): run `film models "
+                        "--refresh` and pick a model that is listed.")
+        elif code in ("no_endpoints", "constraint_filtered"):
+            exc.hint = (f"No provider of {model} honours structured output "
+                        f"({code}): pick a model with structured outputs (film models).")
+        return exc
+
     def _usage(self, raw: dict[str, Any]) -> Usage:
         usage = super()._usage(raw)
         cost = raw.get("cost")
@@ -84,6 +98,20 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
                                                  usage.completion_tokens)
                 usage.cost_source = "price-table"
         return usage
+
+
+def _availability_code(body: str | None) -> str | None:
+    """`error.availability.code` of an OpenRouter error body, if it has one."""
+    import json
+
+    try:
+        data = json.loads(body or "")
+    except ValueError:
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    availability = error.get("availability") if isinstance(error, dict) else None
+    code = availability.get("code") if isinstance(availability, dict) else None
+    return code if isinstance(code, str) else None
 
 
 class LocalLLMScenarioProvider(ChatScenarioProvider):
