@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from film.errors import ConfigError, InputError
+from film.errors import ConfigError, InputError, ProviderError
 from film.providers.registry import get_provider
 from film.vendors.replicate import DATA_URI_MAX
 from film.vendors.uploads import UploadCache, account_of
@@ -219,3 +219,29 @@ def test_a_bad_replicate_reference_is_a_config_error():
     for bad in ("owner/name:notahexversion", "just-a-name", "owner/name:"):
         with pytest.raises(ConfigError):
             get_provider("video", f"replicate:{bad}", settings)
+
+
+async def test_a_refused_upload_submits_nothing_and_hides_the_key(tmp_path):
+    from fakes.fixtures import assert_no_secret
+    from fakes.remote import json_reply
+
+    still = write_still(tmp_path / "still.png")
+    with FakeServer() as server:
+        server.route("POST", "/storage/upload/initiate", lambda _s: json_reply(
+            {"detail": f"Invalid key: Key {KEY}"}, 401))
+        settings = make_settings(fal_key=KEY, fal_queue_url=server.url, fal_rest_url=server.url)
+        with pytest.raises(ProviderError) as info:
+            await animate(settings, still, tmp_path / "clip.mp4")
+    assert info.value.status == 401 and "FAL_KEY" in (info.value.hint or "")
+    assert_no_secret(info.value, KEY)
+    assert paths(server) == ["/storage/upload/initiate"]  # no PUT, no paid job
+
+
+async def test_a_storage_reply_without_urls_is_a_provider_error(tmp_path):
+    from fakes.remote import json_reply
+
+    with FakeServer() as server:
+        server.route("POST", "/storage/upload/initiate", lambda _s: json_reply({"ok": True}))
+        settings = make_settings(fal_key=KEY, fal_queue_url=server.url, fal_rest_url=server.url)
+        with pytest.raises(ProviderError, match="no upload_url"):
+            await animate(settings, write_still(tmp_path / "s.png"), tmp_path / "clip.mp4")

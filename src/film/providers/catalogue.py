@@ -11,12 +11,11 @@ is the template for any other id of that vendor and kind (no price known).
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from film.errors import ConfigError
@@ -184,7 +183,8 @@ def _entry(raw: dict[str, Any]) -> MediaModel:
 @cache
 def catalogue() -> tuple[MediaModel, ...]:
     """Every entry of film/data/media_models.json, in file order."""
-    text = resources.files("film").joinpath("data/media_models.json").read_text("utf-8")
+    text = (Path(__file__).resolve().parents[1] / "data" / "media_models.json").read_text(
+        encoding="utf-8")
     return tuple(_entry(item) for item in json.loads(text)["models"])
 
 
@@ -207,9 +207,9 @@ def find_model(provider: str, kind: str, model: str) -> MediaModel:
     template = next((m for m in catalogue() if m.provider == provider and m.kind == kind
                      and m.template), None)
     if template is not None and "/" in base and " " not in base:
-        from dataclasses import replace
-
         return replace(template, name=base, id=base)
+    import difflib
+
     names = [n for e in entries(provider, kind) for n in (e.name, *e.aliases)]
     close = difflib.get_close_matches(wanted, names, n=2, cutoff=0.4)
     hint = f"Did you mean {' or '.join(close)}? " if close else ""
