@@ -91,9 +91,16 @@ def test_unwritable_output_is_a_clear_error(runner, tmp_path):
 
 def test_list_models_and_models_json(runner):
     result = invoke(runner, "scenario", "--list-models")
-    assert result.exit_code == 0 and "claude-3.5-sonnet" in result.output
+    assert result.exit_code == 0 and "claude-sonnet-4.6" in result.output
+    assert "claude-3.5-sonnet" in result.output  # a retired name, with its successor
+    for shown in ("fal:hailuo-02-standard", "replicate:minimax/video-01", "openai:tts-1",
+                  "2027-01-06", "comfyui", "local:<model>"):
+        assert shown in result.output
     data = json.loads(invoke(runner, "models", "--json").stdout)
     assert len(data["models"]) == 6 and data["prices_taken"]
+    assert {r["name"] for r in data["retired"]} >= {"claude-3.5-sonnet", "gemini-pro"}
+    kinds = {m["kind"] for m in data["media"]}
+    assert kinds == {"image", "video", "speech"}
 
 
 def test_estimate_only_makes_nothing(runner, tmp_path, monkeypatch):
@@ -118,7 +125,7 @@ def test_estimate_table_per_stage(runner, tmp_path):
     data = json.loads(result.stdout)
     rows = {r["stage"]: r for r in data["stages"]}
     assert rows["images"]["cost_usd"] == pytest.approx(4 * 0.003)
-    assert rows["video"]["cost_usd"] == pytest.approx(4 * 5 * 0.05)
+    assert rows["video"]["cost_usd"] == pytest.approx(4 * 5 * 0.045)  # Kling 1.6, per s
     assert rows["speech"]["cost_usd"] == pytest.approx(100 * 15 / 1e6)
     assert data["total_usd"] == pytest.approx(sum(r["cost_usd"] for r in data["stages"]))
     table = invoke(runner, "estimate", str(shots))

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import random
 
 import httpx
 import pytest
 import respx
 from PIL import Image
 
-from film.costs import media_cost
 from film.errors import ConfigError, ContentRefused, ProviderError, RateLimited, Unavailable
 from film.media.ffmpeg import probe
+from film.providers.catalogue import find_model
 from film.providers.images import FalImageProvider
 from film.providers.registry import get_provider
-from film.providers.video import FalVideoProvider, image_data_uri, video_prompt
+from film.providers.video import FalVideoProvider, video_prompt
 from film.vendors.fal import request_base
 
 from fakes import fixtures
@@ -43,6 +41,9 @@ REQ = f"{Q}/fal-ai/flux/requests"
 VID_APP = "fal-ai/minimax/video-01/image-to-video"
 VREQ = f"{Q}/fal-ai/minimax/requests"
 CDN = "https://v3.fal.media/files/out"
+REST = "https://rest.fal.ai"
+SIGNED = "https://storage.example/upload/still?sig=abc"
+STILL_URL = "https://v3.fal.media/files/still.png"
 
 
 @pytest.fixture(autouse=True)
@@ -150,7 +151,8 @@ async def test_image_submit_poll_result_download(env, out):
     with Image.open(out) as im:  # a 336x192 JPEG became a PNG of the requested size
         assert (im.format, im.size) == ("PNG", (320, 180))
     assert res.request_id == "req-1" and res.model == IMG_APP
-    assert res.cost_usd == media_cost("fal:flux-schnell", width=320, height=180) > 0
+    assert res.cost_usd == find_model("fal", "image", "flux-schnell").cost(
+        width=320, height=180) == 0.003
     assert res.meta["url"] == f"{CDN}.png" and res.meta["seed"] == 42
     assert res.meta["remote_format"] == "JPEG"
 
@@ -362,8 +364,8 @@ def test_models_params_costs_and_registry(env):
     with pytest.raises(ConfigError) as info:
         FalImageProvider("fal:flux-shnell", "flux-shnell", settings)
     assert "flux-schnell" in (info.value.hint or "")
-    req = image_request(1920, 1080)
-    assert dev.estimate_cost(req) == media_cost("fal:flux-dev", width=1920, height=1080) > 0
+    req = image_request(1920, 1080)  # 2.07 MP, billed as 3
+    assert dev.estimate_cost(req) == pytest.approx(0.075)
     assert request_base("fal-ai/flux/schnell") == "fal-ai/flux"
     assert request_base("workflows/me/flow/x") == "workflows/me/flow"
 
@@ -379,7 +381,17 @@ async def make_clip(env, out, still, name="minimax", duration=1.0, resume_id=Non
         return await provider.animate(video_request(still, duration, **kw), out, ctx)
 
 
+def storage_routes(router):
+    """fal's storage upload: initiate (with the key), then PUT to the signed URL."""
+    return (
+        router.post(f"{REST}/storage/upload/initiate").mock(return_value=httpx.Response(
+            200, json={"upload_url": SIGNED, "file_url": STILL_URL})),
+        router.put(SIGNED).mock(return_value=httpx.Response(200)),
+    )
+
+
 def video_routes(router, rec, mp4, app=VID_APP, prefix=VREQ, request_id="vid-1"):
+    storage_routes(router)
     return (
         router.post(f"{Q}/{app}").mock(return_value=submitted(
             request_id, app="/".join(app.split("/")[:2]))),
@@ -402,14 +414,12 @@ async def test_video_minimax_end_to_end(env, tmp_path, still, mp4_bytes):
     assert set(body) == {"prompt", "image_url"}
     assert body["prompt"].startswith("A lighthouse on a cliff at dusk")
     assert body["prompt"].endswith("Slow push-in, the camera moves toward the subject.")
-    header, _, payload = body["image_url"].partition(",")
-    assert header == "data:image/png;base64"
-    assert base64.b64decode(payload) == still.read_bytes()
+    assert body["image_url"] == STILL_URL  # uploaded, not inline
     assert rec.events[0] == ("submitted", "vid-1") and rec.events[1][0] == "status"
     info = probe(out)
     assert info.video and info.video[0].width == 320
     assert res.meta["duration"] == pytest.approx(1.0, abs=0.1)
-    assert res.cost_usd == media_cost("fal:minimax") == 0.5
+    assert res.cost_usd == 0.5  # MiniMax video-01: per clip
     assert res.request_id == "vid-1" and res.model == VID_APP
 
 
@@ -422,9 +432,9 @@ async def test_video_kling_arguments_and_cost(env, tmp_path, still, mp4_bytes):
         res = await make_clip(env, tmp_path / "k.mp4", still, name="kling", duration=8.0,
                               width=180, height=320, negative_prompt="blurry")
     body = json.loads(submit.calls.last.request.content)
-    assert body["duration"] == "10" and body["aspect_ratio"] == "9:16"
-    assert body["negative_prompt"] == "blurry"
-    assert res.cost_usd == media_cost("fal:kling", seconds=10) == 0.5
+    assert body["duration"] == "10" and "aspect_ratio" not in body  # v1.6 standard has none
+    assert body["negative_prompt"] == "blurry" and body["image_url"] == STILL_URL
+    assert res.cost_usd == pytest.approx(0.45)  # $0.045 per second, 10 s billed
     assert res.meta["duration"] == pytest.approx(1.0, abs=0.1)  # not trimmed, just recorded
 
 
@@ -442,19 +452,6 @@ async def test_video_resume_and_corrupt_clip(env, tmp_path, still, mp4_bytes):
     assert list(out.parent.iterdir()) == []
 
 
-def test_image_data_uri_reencodes_large_images_as_jpeg(tmp_path):
-    noisy = tmp_path / "noise.png"
-    noise = random.Random(0).randbytes(200 * 120 * 3)
-    Image.frombytes("RGB", (200, 120), noise).save(noisy)
-    assert noisy.stat().st_size > 50_000
-    small = image_data_uri(noisy)
-    assert small.startswith("data:image/png;base64,")
-    big = image_data_uri(noisy, max_bytes=1000)
-    assert big.startswith("data:image/jpeg;base64,")
-    decoded = Image.open(io.BytesIO(base64.b64decode(big.partition(",")[2])))
-    assert (decoded.format, decoded.size) == ("JPEG", (200, 120))
-
-
 def test_video_prompt_words():
     from fakes.remote import make_shot
 
@@ -469,6 +466,13 @@ def test_video_prompt_words():
 def fal_fake(server: FakeServer, app: str, result: dict, media: bytes, ctype: str) -> None:
     base = "/".join(app.split("/")[:2])
     polls = {"n": 0}
+
+    def initiate(_seen):
+        return json_reply({"upload_url": f"{server.url}/signed/up?sig=1",
+                           "file_url": f"{server.url}/files/still.png"})
+
+    server.route("POST", "/storage/upload/initiate", initiate)
+    server.route("PUT", "/signed/up", lambda _s: (200, {}, b""))
 
     def submit(_seen):
         url = f"{server.url}/{base}/requests/r-77"
@@ -513,6 +517,7 @@ async def test_local_server_video_via_env_override(monkeypatch, env, tmp_path, s
     out = tmp_path / "clip.mp4"
     with FakeServer() as server:
         monkeypatch.setenv("FAL_QUEUE_URL", server.url + "/")
+        monkeypatch.setenv("FAL_REST_URL", server.url)
         monkeypatch.setenv("FAL_KEY", KEY)
         settings = make_settings()  # both read from the environment
         fal_fake(server, VID_APP, {"video": {"url": f"{server.url}/files/out"}},
@@ -521,6 +526,9 @@ async def test_local_server_video_via_env_override(monkeypatch, env, tmp_path, s
             provider = FalVideoProvider("fal:minimax", "minimax", settings)
             res = await provider.animate(video_request(still), out,
                                          make_ctx(client, settings, sleep, rec))
-    assert server.seen[0].path == f"/{VID_APP}"
-    assert server.seen[0].json()["image_url"].startswith("data:image/png;base64,")
+    paths = [s.path for s in server.seen]
+    assert paths[:3] == ["/storage/upload/initiate", "/signed/up", f"/{VID_APP}"]
+    assert server.seen[1].body == still.read_bytes()
+    assert "Authorization" not in server.seen[1].headers  # the signed URL needs no key
+    assert server.seen[2].json()["image_url"] == f"{server.url}/files/still.png"
     assert probe(out).video and res.meta["duration"] == pytest.approx(1.0, abs=0.1)

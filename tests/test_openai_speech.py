@@ -11,7 +11,6 @@ import pytest
 import respx
 
 from film.config import Settings
-from film.costs import media_cost
 from film.errors import ConfigError, InputError, ProviderError, RateLimited, Unavailable
 from film.media.ffmpeg import measure_duration
 from film.providers.contract import JobContext, SpeechRequest
@@ -185,12 +184,25 @@ async def test_cost_recorded_and_estimated(provider, ctx, tmp_path):
     respx.post(URL).mock(return_value=wav_reply(1.0))
     req = request(text="  Twenty-six characters!!  ")
     result = await provider.synthesize(req, tmp_path / "c.wav", ctx)
-    expected = media_cost("openai:tts-1", chars=len("Twenty-six characters!!"))
-    assert expected > 0
+    expected = 15.0 / 1_000_000 * len("Twenty-six characters!!")  # $15 per 1M characters
     assert result.cost_usd == pytest.approx(expected)
     assert provider.estimate_cost(req) == pytest.approx(expected)
     hd = get_provider("speech", "openai:tts-1-hd", provider.settings)
     assert hd.estimate_cost(req) == pytest.approx(2 * expected)
+
+
+@respx.mock
+async def test_gpt_4o_mini_tts_is_priced_per_minute_of_audio(ctx, tmp_path):
+    """Billed per token, estimated by OpenAI at $0.015 a minute: the cost follows the audio's
+    length, not the number of characters (the old table charged $12 per 1M characters)."""
+    provider = get_provider("speech", "openai:gpt-4o-mini-tts", ctx.settings)
+    respx.post(URL).mock(return_value=wav_reply(30.0))
+    req = request(text="Short line.")
+    result = await provider.synthesize(req, tmp_path / "m.wav", ctx)
+    assert result.cost_usd == pytest.approx(0.015 * 0.5)  # 30 s of audio
+    # before it is spoken: 900 characters make about a minute
+    assert provider.estimate_cost(request(text="x" * 900)) == pytest.approx(0.015)
+    assert provider.price_known()
 
 
 @respx.mock

@@ -72,6 +72,10 @@ def remote(tmp_path, monkeypatch):
             return_value=httpx.Response(200, headers={"content-type": "audio/wav"},
                                         content=wav()))
         state["speech"] = speech
+        state["uploads"] = mock.post("https://rest.fal.ai/storage/upload/initiate").mock(
+            return_value=httpx.Response(200, json={"upload_url": f"{CDN}/signed?x=1",
+                                                   "file_url": f"{CDN}/still.png"}))
+        state["puts"] = mock.put(f"{CDN}/signed?x=1").mock(return_value=httpx.Response(200))
         yield state
 
 
@@ -99,7 +103,9 @@ def test_remote_film_is_made_and_costed(tmp_path, remote):
     assert stages.count("images") == 3 and stages.count("video") == 3
     assert stages.count("speech") == 2
     total = sum(entry["cost_usd"] for entry in manifest["ledger"])
-    assert total == pytest.approx(3 * 0.003 + 3 * 5 * 0.05 + 28 * 15e-6, rel=0.05)
+    assert total == pytest.approx(3 * 0.003 + 3 * 5 * 0.045 + 28 * 15e-6, rel=0.05)
+    # the three stills are the same picture: uploaded once, used by the three clips
+    assert remote["uploads"].call_count == 1 and remote["puts"].call_count == 1
     assert manifest["artifacts"]["clips/shot_001.mp4"]["request_id"].startswith("r")
     text = (tmp_path / "film" / "manifest.json").read_text() + result.output
     assert "fal-secret-key" not in text and "sk-openai-secret" not in text
@@ -107,6 +113,7 @@ def test_remote_film_is_made_and_costed(tmp_path, remote):
     submits = len(remote["submits"])
     again = run_film(tmp_path)
     assert again.exit_code == 0 and len(remote["submits"]) == submits  # nothing paid twice
+    assert remote["uploads"].call_count == 1
     finished = json.loads(again.stdout.splitlines()[-1])
     assert finished["cost_usd"] == 0 and finished["total_cost_usd"] == pytest.approx(total)
 

@@ -62,7 +62,7 @@ def test_estimate_bills_kling_by_its_clip_lengths_and_rejects_unknown_names(shot
     data = json.loads(invoke("estimate", shots_file, "--video-provider", "fal:kling",
                              "--json").stdout)
     video = next(r for r in data["stages"] if r["stage"] == "video")
-    assert video["cost_usd"] == pytest.approx(2 * 5 * 0.05)  # two 1 s shots billed 5 s each
+    assert video["cost_usd"] == pytest.approx(2 * 5 * 0.045)  # two 1 s shots billed 5 s each
     result = invoke("estimate", shots_file, "--image-provider", "FALL", ok=False)
     assert result.exit_code == 3 and "Traceback" not in result.output
 

@@ -40,7 +40,7 @@ def test_llm_cost_is_recorded_in_the_ledger_and_metrics(tmp_path, monkeypatch):
     manifest = json.loads((project / "manifest.json").read_text())
     assert manifest["ledger"][0]["stage"] == "scenario"
     assert manifest["ledger"][0]["cost_usd"] == 0.0123
-    assert manifest["artifacts"]["shots.json"]["model"].endswith("claude-3-haiku")
+    assert manifest["artifacts"]["shots.json"]["model"].endswith("claude-haiku-4.5")
     finished = json.loads(result.stdout.splitlines()[-1])
     assert finished["llm"]["calls"] == 1 and finished["llm"]["cost_usd"] == 0.0123
     assert finished["total_cost_usd"] == 0.0123

@@ -77,7 +77,7 @@ def sent(route, i: int = -1) -> dict:
     return json.loads(route.calls[i].request.content)
 
 
-async def make(cfg, model="claude-3.5-sonnet", policy=None, **kw) -> OpenRouterScenarioProvider:
+async def make(cfg, model="claude-sonnet-4.6", policy=None, **kw) -> OpenRouterScenarioProvider:
     return OpenRouterScenarioProvider(resolve_model(model), cfg, retry=policy, **kw)
 
 
@@ -94,10 +94,13 @@ async def test_openrouter_request_as_sent_and_provider_cost(cfg, policy):
     assert str(req.url) == URL
     assert req.headers["authorization"] == f"Bearer {KEY}"
     assert req.headers["http-referer"] == "https://example.test/film"
-    assert req.headers["x-title"] == "film-tests"
+    assert req.headers["x-openrouter-title"] == "film-tests"  # the title header's current name
+    assert "x-title" not in req.headers
     body = sent(route)
-    assert body["model"] == "anthropic/claude-3.5-sonnet"
-    assert body["usage"] == {"include": True}
+    assert body["model"] == "anthropic/claude-sonnet-4.6"
+    # only providers that honour the schema may answer; usage comes back without asking
+    assert body["provider"] == {"require_parameters": True}
+    assert "usage" not in body
     assert body["temperature"] == 0.7
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema"
@@ -109,7 +112,7 @@ async def test_openrouter_request_as_sent_and_provider_cost(cfg, policy):
     assert DESCRIPTION in user and "exactly 3" in user and "film noir" in user
     assert "16:9" in user and "enhanced_prompt" in user and "usage" not in user
 
-    assert len(result.shots) == 3 and result.model == "anthropic/claude-3.5-sonnet"
+    assert len(result.shots) == 3 and result.model == "anthropic/claude-sonnet-4.6"
     assert result.usage.prompt_tokens == 1200 and result.usage.completion_tokens == 900
     assert result.cost_usd == pytest.approx(0.0171)
     assert result.usage.cost_source == "provider"
@@ -147,10 +150,11 @@ async def test_json_object_model_and_price_table_cost(cfg, policy):
     usage = {"prompt_tokens": 1000, "completion_tokens": 2000, "total_tokens": 3000}
     fenced = "```json\n" + json.dumps(valid_json()) + "\n```"
     route = respx.post(URL).mock(return_value=completion(fenced, usage))
-    provider = await make(cfg, "claude-3-haiku", policy)
+    resolved = ResolvedModel("openrouter", "some/json-model", None, 0.25, 1.25, "json_object")
+    provider = OpenRouterScenarioProvider(resolved, cfg, retry=policy)
     result = await provider.generate(request())
     assert sent(route)["response_format"] == {"type": "json_object"}
-    resolved = resolve_model("claude-3-haiku")
+    assert sent(route)["provider"] == {"require_parameters": True}
     assert result.cost_usd == pytest.approx(cost_from_usage(resolved, 1000, 2000))
     assert result.cost_usd == pytest.approx(0.00275)
     assert result.usage.cost_source == "price-table"
@@ -162,7 +166,7 @@ async def test_prompt_only_model_sends_no_response_format(cfg, policy):
     resolved = ResolvedModel("openrouter", "some/model", structured="prompt")
     provider = OpenRouterScenarioProvider(resolved, cfg, retry=policy)
     await provider.generate(request())
-    assert "response_format" not in sent(route)
+    assert "response_format" not in sent(route) and "provider" not in sent(route)
 
 
 @respx.mock
@@ -182,7 +186,7 @@ async def test_missing_fields_are_filled_from_the_request(cfg, policy):
     assert {s.duration for s in shots.shots} == {4.0}
     assert shots.aspect_ratio == "9:16" and shots.style == "film noir"
     assert shots.description == DESCRIPTION and shots.title
-    assert shots.model == "anthropic/claude-3.5-sonnet"
+    assert shots.model == "anthropic/claude-sonnet-4.6"
 
 
 @respx.mock
@@ -413,9 +417,10 @@ async def test_long_description_is_truncated_with_a_note(cfg, policy):
 
 def test_factory_resolves_names(cfg):
     assert isinstance(get_scenario_provider("offline", cfg), OfflineScenarioProvider)
-    preset = get_scenario_provider("claude-3-haiku", cfg)
+    preset = get_scenario_provider("claude-3-haiku", cfg)  # retired: its successor runs
     assert isinstance(preset, OpenRouterScenarioProvider)
-    assert preset.resolved.model_id == "anthropic/claude-3-haiku"
+    assert preset.resolved.model_id == "anthropic/claude-haiku-4.5"
+    assert any("claude-3-haiku" in note and "retired" in note for note in preset.notes)
     raw = get_scenario_provider("openrouter:mistralai/mistral-large", cfg)
     assert raw.resolved.model_id == "mistralai/mistral-large"
     with pytest.raises(ConfigError, match="unknown model"):

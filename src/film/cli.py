@@ -31,14 +31,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film scenario   description  -> shots.json        (LLM via OpenRouter, Ollama, offline)
       film sheets     shots.json   -> references/characters/*.png  (a sheet per character)
       film plates     shots.json   -> references/locations/*.png   (a plate per location)
-      film images     shots.json   -> images/*.png      (fal FLUX, Replicate, composite,
+      film images     shots.json   -> images/*.png      (fal, Replicate, ComfyUI, composite,
                                                          offline; makes the references too)
-      film video      images       -> clips/*.mp4       (fal MiniMax/Kling, Replicate, offline)
-      film speech     shots.json   -> audio/*.wav       (OpenAI TTS, offline eSpeak NG)
+      film video      images       -> clips/*.mp4       (fal, Replicate, ComfyUI, offline)
+      film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
     \b
     Keys come from the environment or .env (see .env_template); without them every stage
-    uses its offline provider.
+    uses its offline provider. `film models` lists the models and their prices.
     """
     ctx.meta["film.debug"] = debug
 
@@ -52,12 +52,14 @@ def register() -> None:
     """Attach the subcommands (kept in their own modules to keep this one short)."""
     from film.cli_commands import (
         media_commands,
+        models_commands,
         project_commands,
         scenario_commands,
         story_commands,
     )
 
-    for module in (story_commands, scenario_commands, media_commands, project_commands):
+    for module in (story_commands, scenario_commands, models_commands, media_commands,
+                   project_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

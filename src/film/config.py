@@ -37,12 +37,21 @@ class Settings(BaseSettings):
     # Images and video
     fal_key: SecretStr | None = None
     fal_queue_url: str = "https://queue.fal.run"
+    fal_rest_url: str = "https://rest.fal.ai"
     replicate_api_token: SecretStr | None = None
     replicate_base_url: str = "https://api.replicate.com"
+    # Local images and video: a ComfyUI server and workflows exported in its API format
+    comfyui_base_url: str = "http://127.0.0.1:8188"
+    comfyui_image_workflow: Path | None = None
+    comfyui_video_workflow: Path | None = None
 
     # Speech
     openai_api_key: SecretStr | None = None
     openai_base_url: str = "https://api.openai.com/v1"
+    # A local server with OpenAI's speech API (Kokoro-FastAPI's port by default)
+    local_tts_base_url: str = "http://localhost:8880/v1"
+    local_tts_api_key: SecretStr | None = None
+    local_tts_voices: str | None = None
 
     # Defaults for `film run` and the stages
     film_image_provider: str | None = None

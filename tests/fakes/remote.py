@@ -137,6 +137,8 @@ class FakeServer:
 
     def __init__(self, lifetime: float = 30.0) -> None:
         self.routes: dict[tuple[str, str], Handler] = {}
+        #: (method, path prefix) → handler, for paths not routed exactly
+        self.prefixes: dict[tuple[str, str], Handler] = {}
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -154,6 +156,15 @@ class FakeServer:
 
     def route(self, method: str, path: str, handler: Handler) -> None:
         self.routes[(method, path)] = handler
+
+    def route_prefix(self, method: str, prefix: str, handler: Handler) -> None:
+        self.prefixes[(method, prefix)] = handler
+
+    def handler_for(self, method: str, path: str) -> Handler | None:
+        if (method, path) in self.routes:
+            return self.routes[(method, path)]
+        return next((h for (m, prefix), h in self.prefixes.items()
+                     if m == method and path.startswith(prefix)), None)
 
     def __enter__(self) -> FakeServer:
         self._thread.start()
@@ -186,7 +197,7 @@ class FakeServer:
                 path, _, query = self.path.partition("?")
                 seen = Seen(self.command, path, query, dict(self.headers.items()), body)
                 server.seen.append(seen)
-                handler = server.routes.get((self.command, path))
+                handler = server.handler_for(self.command, path)
                 status, headers, payload = (
                     handler(seen) if handler else json_reply({"detail": "Not Found"}, 404)
                 )

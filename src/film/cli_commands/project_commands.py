@@ -1,4 +1,4 @@
-"""`film status` and `film regen`: look at a project and redo parts of it."""
+"""`film status`, `film jobs` and `film regen`: look at a project and redo parts of it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from film.cli_commands.common import (
     mark_json,
     project_option,
     provider_options,
+    run_async,
     run_options,
     settings,
 )
@@ -52,6 +53,45 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
     film = "   ".join(f"{name}: {state}" for name, state in report["film"].items())
     out.print(f"{film}   spent on this project: ${report['total_cost_usd']:.4f}",
               markup=False, highlight=False)
+
+
+@click.command("jobs")
+@project_option()
+@click.option("--no-check", is_flag=True, help="Do not ask the vendors; list what the "
+              "manifest records.")
+@click.option("--json", "as_json", is_flag=True)
+def jobs_command(project_dir, no_check, as_json):  # type: ignore[no-untyped-def]
+    """List the remote jobs a stopped run left: provider, id, age and state at the vendor.
+
+    The next `film run -p DIR` collects each of them rather than paying for it again.
+    """
+    mark_json(as_json)
+    from film.build.jobs import age_text, ask_vendors, pending_jobs
+    from film.errors import InputError
+    from film.project import Project
+
+    project = Project.at(project_dir)
+    if not project.root.is_dir():
+        raise InputError(f"no project folder at {project.root}")
+    jobs = pending_jobs(project)
+    if jobs and not no_check:
+        run_async(_ask(jobs, ask_vendors))
+    if as_json:
+        click.echo(json.dumps({"jobs": [job.as_dict() for job in jobs]}, indent=2))
+        return
+    if not jobs:
+        click.echo("no remote job is pending: nothing is being made or paid for")
+        return
+    from film.cli_commands.render import jobs_table, out
+
+    out.print(jobs_table([{**job.as_dict(), "age": age_text(job.age_seconds)} for job in jobs]))
+
+
+async def _ask(jobs, ask_vendors):  # type: ignore[no-untyped-def]
+    from film.vendors.http import make_client
+
+    async with make_client(settings().film_http_timeout) as client:
+        await ask_vendors(jobs, settings(), client)
 
 
 @click.command("regen")
@@ -144,4 +184,4 @@ def _shots_of_scenes(shot_list, scene_ids):  # type: ignore[no-untyped-def]
     return found
 
 
-COMMANDS = [status_command, regen_command]
+COMMANDS = [status_command, jobs_command, regen_command]

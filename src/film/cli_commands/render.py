@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -39,16 +40,58 @@ def shots_table(shot_list: Any) -> Table:
     return table
 
 
-def models_table(presets: dict[str, Any], taken: str) -> Table:
-    table = Table(title=f"Scenario models (prices USD per 1M tokens, taken {taken})")
+def models_table(report: dict[str, Any]) -> Table:
+    """The scenario presets: tier, token prices, context, what each is best for, and what the
+    last `film models --refresh` found wrong with one."""
+    table = Table(title=f"Scenario models (USD per 1M tokens, OpenRouter prices of "
+                        f"{report['prices_taken']}; `film models --refresh` for today's)")
     for column in ("name", "tier", "input", "output", "context", "best for", "OpenRouter id"):
         table.add_column(column)
     table.add_row("offline", "free", "0", "0", "-", "no key, no network, deterministic",
                   "(built in)")
-    for p in presets.values():
-        table.add_row(p.name, p.tier, f"{p.input_per_m:g}", f"{p.output_per_m:g}",
-                      f"{p.context:,}", p.best_for, p.openrouter_id)
+    for p in report["models"]:
+        name = f"[red]{p['name']} ![/]" if p.get("flag") else p["name"]
+        table.add_row(name, p["tier"], f"{p['input_per_m']:g}", f"{p['output_per_m']:g}",
+                      f"{p['context']:,}", p["best_for"], p["openrouter_id"])
     table.add_row("ollama:<model>", "local", "0", "0", "-", "your own machine", "(local)")
+    lines = [f"default with OPENROUTER_API_KEY: {report['default']}"]
+    lines += [f"! {p['name']}: {escape(p['flag'])}" for p in report["models"] if p.get("flag")]
+    table.caption = "\n".join(lines)
+    return table
+
+
+def retired_table(retired: list[dict[str, Any]]) -> Table:
+    """Names users know whose models are gone, and the successor each now means."""
+    table = Table(title="Retired names (still typeable): each runs its nearest successor")
+    for column in ("name", "was", "why", "now runs"):
+        table.add_column(column)
+    for r in retired:
+        table.add_row(r["name"], r["openrouter_id"], r["why"], r["successor"])
+    return table
+
+
+def media_table(kind: str, models: list[dict[str, Any]]) -> Table:
+    """The catalogue's models of one kind with their price in the vendor's unit."""
+    table = Table(title=f"{kind.capitalize()} models (prices in each vendor's unit; ~ not "
+                        "confirmed on the vendor's own page)")
+    for column in ("name", "model", "price", "read", "note"):
+        table.add_column(column, overflow="fold")
+    for m in models:
+        name = f"{m['provider']}:{m['name']}" if m["name"] != "*" else f"{m['provider']}:<id>"
+        aliases = f" ({', '.join(m['aliases'])})" if m["aliases"] else ""
+        price = ("~" if m["price"] and not m["confirmed"] else "") + m["price_text"]
+        note = m["note"] + (f" Shuts down {m['retires']}." if m.get("retires") else "")
+        table.add_row(escape(name + aliases), escape(m["title"]), escape(price), m["read"],
+                      escape(_excerpt(note, 90)))
+    if kind == "image":
+        table.add_row("comfyui[:workflow.json]", "your ComfyUI workflow", "free", "-",
+                      "COMFYUI_BASE_URL + COMFYUI_IMAGE_WORKFLOW")
+    elif kind == "video":
+        table.add_row("comfyui[:workflow.json]", "your ComfyUI workflow", "free", "-",
+                      "COMFYUI_BASE_URL + COMFYUI_VIDEO_WORKFLOW")
+    else:
+        table.add_row("local:<model>", "a local OpenAI-compatible server (Kokoro-FastAPI)",
+                      "free", "-", "LOCAL_TTS_BASE_URL, voices from LOCAL_TTS_VOICES")
     return table
 
 
@@ -105,6 +148,17 @@ def status_table(rows: list[dict[str, Any]], stages: list[str],
     for row in rows:
         cells = [f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
         table.add_row(row["shot_id"], *cells)
+    return table
+
+
+def jobs_table(rows: list[dict[str, Any]]) -> Table:
+    """Remote jobs a stopped run left, with their state at the vendor."""
+    table = Table(title="Remote jobs a stopped run left (the next run collects them)")
+    for column in ("file", "provider", "id", "age", "state"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(escape(row["path"]), escape(row["provider"]), escape(row["request_id"]),
+                      row["age"], escape(row["state"]))
     return table
 
 

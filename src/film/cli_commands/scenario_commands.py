@@ -1,4 +1,4 @@
-"""`film scenario`, `film models`, `film schema`."""
+"""`film scenario` and `film schema`."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ from typing import Any
 
 import click
 
-from film.cli_commands.common import (
-    ASPECTS,
-    FiniteFloat,
-    PathArg,
-    make_sink,
-    mark_json,
-    run_async,
-    settings,
-)
+from film.cli_commands.common import ASPECTS, FiniteFloat, PathArg, make_sink, mark_json, settings
 
 STYLE_HELP = "Visual style: noir, cyberpunk, documentary, fantasy, horror, romance, anime, " \
              "vintage, or your own words."
@@ -35,7 +27,7 @@ def description_options(func):  # type: ignore[no-untyped-def]
         click.option("-n", "--num-shots", type=click.IntRange(1, 30), default=5,
                      show_default=True, help="How many shots (1-30)."),
         click.option("--model", "-m", default=None, help="offline, a preset (see `film models`),"
-                     " an OpenRouter id like anthropic/claude-3.5-sonnet, or ollama:<model>."),
+                     " an OpenRouter id like anthropic/claude-sonnet-4.6, or ollama:<model>."),
         click.option("--style", default=None, help=STYLE_HELP),
         click.option("--mood", default=None, help="Overall mood, e.g. tense, joyful, eerie."),
         click.option("--aspect-ratio", type=click.Choice(ASPECTS), default="16:9",
@@ -120,12 +112,14 @@ def scenario_command(description, description_file, num_shots, model, style, moo
     \b
     Examples:
       film scenario -d "A detective enters his dimly lit office on a rainy night." -n 5
-      film scenario --description-file idea.txt --model claude-3.5-sonnet --style noir -p noir
+      film scenario --description-file idea.txt --model claude-sonnet-4.6 --style noir -p noir
       echo "A fox crosses a frozen lake at dawn." | film scenario -d - -o fox.json
     """
     mark_json(as_json)
     if list_models:
-        return _print_models(as_json)
+        from film.cli_commands.models_commands import print_models
+
+        return print_models(as_json)
     from film.build.runner import build_options, run_project
     from film.project import Project
     from film.schema import load_shot_list
@@ -172,17 +166,6 @@ def _message_sink() -> Any:
     from film.events import MessageSink
 
     return MessageSink()
-
-
-def _print_models(as_json: bool) -> None:
-    from film.cli_commands.render import models_table, out
-    from film.scenario.catalogue import PRESETS, PRICES_TAKEN
-
-    if as_json:
-        click.echo(json.dumps({"prices_taken": PRICES_TAKEN,
-                               "models": [vars(p) for p in PRESETS.values()]}, indent=2))
-        return
-    out.print(models_table(PRESETS, PRICES_TAKEN))
 
 
 def _print_estimate(request: Any, model: str, as_json: bool) -> None:
@@ -234,30 +217,6 @@ def _print_result(shot_list: Any, llm: dict[str, Any], path: Path, seconds: floa
     err.print(f"next: {escape(next_cmd)}")
 
 
-@click.command("models")
-@click.option("--refresh", is_flag=True, help="Update prices from OpenRouter's /models.")
-@click.option("--json", "as_json", is_flag=True)
-def models_command(refresh: bool, as_json: bool) -> None:
-    """List the scenario models with tier, prices and what each is best for."""
-    if refresh:
-        from film.scenario.catalogue import parse_openrouter_models, save_price_cache
-        from film.vendors.http import make_client, send_with_retries
-
-        s = settings()
-
-        async def fetch() -> dict:
-            async with make_client(30) as client:
-                response = await send_with_retries(
-                    client, "GET", f"{s.openrouter_base_url.rstrip('/')}/models",
-                    provider="openrouter")
-                return response.json()
-
-        models = parse_openrouter_models(run_async(fetch()))
-        path = save_price_cache(s.user_dir(), models)
-        click.echo(f"refreshed {len(models)} model prices into {path}", err=True)
-    _print_models(as_json)
-
-
 @click.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of shots.json."""
@@ -266,4 +225,4 @@ def schema_command() -> None:
     click.echo(json.dumps(shot_list_json_schema(), indent=2))
 
 
-COMMANDS = [scenario_command, models_command, schema_command]
+COMMANDS = [scenario_command, schema_command]

@@ -168,10 +168,9 @@ class Provider(ABC):
         return 0.0
 
     def price_known(self) -> bool:
-        """Whether costs of this provider can be estimated (free ones always can)."""
-        from film.costs import MEDIA_PRICES
-
-        return not self.remote or self.name in MEDIA_PRICES
+        """Whether costs of this provider can be estimated (free ones always can; a remote
+        one says so from its price rule in the media catalogue)."""
+        return not self.remote
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

@@ -1,7 +1,9 @@
-"""Remote image providers: FLUX on fal's queue and any text-to-image model on Replicate.
+"""Remote image providers: text-to-image models on fal's queue and on Replicate.
 
-Both run a remote job (film.providers.remote_job), download the image into the caller's temp
-path, and make it a PNG of the requested size.
+Each model's input field names, fixed values and price come from the media catalogue
+(film.providers.catalogue), so `fal:<catalogue name>`, `fal:<app id>` and
+`replicate:owner/name[:version]` all work. Both run a remote job (film.providers.remote_job),
+download the image into the caller's temp path, and make it a PNG of the requested size.
 """
 
 from __future__ import annotations
@@ -14,35 +16,21 @@ from typing import Any, ClassVar
 import httpx
 
 from film.config import Settings
-from film.costs import media_cost
 from film.errors import ContentRefused, ProviderError
+from film.providers.catalogue import MediaModel, find_model
 from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
+from film.providers.inputs import check_usable, image_arguments, styled_prompt
 from film.providers.remote_job import (
-    app_id_for,
-    nearest_aspect,
+    fal_job_state,
     remote_url_for_meta,
+    replicate_job_state,
     replicate_model,
     run_fal,
     run_replicate,
 )
 from film.vendors.http import RetryPolicy, download
 
-# ---- shared with video_providers -----------------------------------------------------------
-
-
-def styled_prompt(request: ImageRequest) -> str:
-    """The shot's prompt, each character in frame described in the same words every time,
-    plus style words it does not already contain."""
-    prompt = request.shot.enhanced_prompt.strip()
-    looks = [f"{r.name}: {r.visual}" for r in request.references
-             if r.kind == "character" and r.visual and r.visual.lower() not in prompt.lower()]
-    words = [request.style or "", *request.shot.styles]
-    extra: list[str] = []
-    for word in (w.strip() for w in words):
-        if word and word.lower() not in prompt.lower() and word not in extra:
-            extra.append(word)
-    parts = [prompt, *extra]
-    return ", ".join(parts) + (". " + ". ".join(looks) if looks else "")
+__all__ = ["FalImageProvider", "ReplicateImageProvider", "fetch_image", "styled_prompt"]
 
 
 def _make_png(path: Path, width: int, height: int, provider: str) -> dict[str, Any]:
@@ -81,40 +69,40 @@ async def fetch_image(client: httpx.AsyncClient, url: str, out: Path, *, provide
 # ---- fal ------------------------------------------------------------------------------------
 
 
-class FalImageProvider(ImageProvider):
-    """FLUX on fal's queue (`fal:flux-schnell`, `fal:flux-dev`, or `fal:<app id>`)."""
+class CatalogueImageProvider(ImageProvider):
+    """What the fal and Replicate image providers share: their catalogue entry and price."""
 
+    vendor: ClassVar[str]
+    catalogue_model: MediaModel
+
+    def price_known(self) -> bool:
+        return self.catalogue_model.price is not None
+
+    def estimate_cost(self, request: ImageRequest) -> float:
+        return self.catalogue_model.cost(width=request.width, height=request.height)
+
+    def arguments(self, request: ImageRequest) -> dict[str, Any]:
+        """The model's input for one shot, in its own field names."""
+        return image_arguments(self.catalogue_model, request)
+
+
+class FalImageProvider(CatalogueImageProvider):
+    """A text-to-image model on fal's queue: `fal:<catalogue name>` (flux-schnell, flux-dev,
+    ...) or `fal:<app id>`."""
+
+    vendor: ClassVar[str] = "fal"
     key_var: ClassVar[str | None] = "FAL_KEY"
-    MODELS: ClassVar[dict[str, str]] = {"flux-schnell": "fal-ai/flux/schnell",
-                                        "flux-dev": "fal-ai/flux/dev"}
-    STEPS: ClassVar[dict[str, int]] = {"fal-ai/flux/schnell": 4, "fal-ai/flux/dev": 28}
     poll_timeout: float = 300.0
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, model, settings)
-        self.app_id = app_id_for("fal", model, self.MODELS)
-        self.steps = self.STEPS.get(self.app_id)
+        self.catalogue_model = find_model("fal", "image", model)
+        check_usable(self.catalogue_model, "fal")
+        self.app_id = self.catalogue_model.id
 
     def params(self) -> dict[str, Any]:
-        return {"app": self.app_id, "num_inference_steps": self.steps,
-                "enable_safety_checker": True, "output_format": "png", "fit": "cover"}
-
-    def arguments(self, request: ImageRequest) -> dict[str, Any]:
-        """The app's input for one shot."""
-        args: dict[str, Any] = {
-            "prompt": styled_prompt(request),
-            "image_size": {"width": request.width, "height": request.height},
-            "seed": request.seed,
-            "num_images": 1,
-            "enable_safety_checker": True,
-            "output_format": "png",
-        }
-        if self.steps:
-            args["num_inference_steps"] = self.steps
-        return args
-
-    def estimate_cost(self, request: ImageRequest) -> float:
-        return media_cost(self.name, width=request.width, height=request.height)
+        fixed = {k: v for k, v in self.catalogue_model.fixed.items() if k != "num_images"}
+        return {"app": self.app_id, **fixed, "fit": "cover"}
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
         job = await run_fal(self, ctx, self.app_id, self.arguments(request),
@@ -124,6 +112,10 @@ class FalImageProvider(ImageProvider):
                         seed=job.result.get("seed", request.seed))
         return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
                            model=self.app_id, meta=job.meta)
+
+    async def job_state(self, request_id: str, ctx: JobContext) -> str:
+        """What fal says about a request a stopped run left (film jobs)."""
+        return await fal_job_state(self, ctx, self.app_id, request_id)
 
     def _image_url(self, output: dict[str, Any], request_id: str) -> str:
         if any(output.get("has_nsfw_concepts") or []):
@@ -142,33 +134,22 @@ class FalImageProvider(ImageProvider):
 # ---- Replicate ------------------------------------------------------------------------------
 
 
-class ReplicateImageProvider(ImageProvider):
-    """A text-to-image model on Replicate (`replicate:owner/name`), FLUX schnell by default."""
+class ReplicateImageProvider(CatalogueImageProvider):
+    """A text-to-image model on Replicate: `replicate:owner/name` (an official model) or
+    `replicate:owner/name:version` (any model); FLUX schnell by default."""
 
+    vendor: ClassVar[str] = "replicate"
     key_var: ClassVar[str | None] = "REPLICATE_API_TOKEN"
-    ASPECTS: ClassVar[tuple[str, ...]] = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4",
-                                          "3:4", "4:3", "9:16", "9:21")
     poll_timeout: float = 300.0
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, replicate_model(model), settings)
+        self.catalogue_model = find_model("replicate", "image", model)
+        check_usable(self.catalogue_model, "replicate")
 
     def params(self) -> dict[str, Any]:
-        return {"output_format": "png", "num_outputs": 1, "aspect_ratio": "nearest",
-                "fit": "cover"}
-
-    def arguments(self, request: ImageRequest) -> dict[str, Any]:
-        """The model's input for one shot (FLUX schnell takes no negative prompt)."""
-        return {
-            "prompt": styled_prompt(request),
-            "aspect_ratio": nearest_aspect(request.width, request.height, self.ASPECTS),
-            "output_format": "png",
-            "num_outputs": 1,
-            "seed": request.seed,
-        }
-
-    def estimate_cost(self, request: ImageRequest) -> float:
-        return media_cost(self.name, width=request.width, height=request.height)
+        aspect = {"aspect_ratio": "nearest"} if self.catalogue_model.fields.aspect_ratio else {}
+        return {**self.catalogue_model.fixed, **aspect, "fit": "cover"}
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
         job = await run_replicate(self, ctx, self.arguments(request), kind="image", out=out,
@@ -178,3 +159,7 @@ class ReplicateImageProvider(ImageProvider):
                         version=job.result.get("version"))
         return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
                            model=self.model, meta=job.meta)
+
+    async def job_state(self, request_id: str, ctx: JobContext) -> str:
+        """What Replicate says about a prediction a stopped run left (film jobs)."""
+        return await replicate_job_state(self, ctx, request_id)

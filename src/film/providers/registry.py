@@ -1,4 +1,5 @@
-"""Providers by name: `offline`, `fal:flux-schnell`, `replicate:owner/model`, `openai:tts-1`, ...
+"""Providers by name: `offline`, `fal:flux-schnell`, `replicate:owner/model[:version]`,
+`openai:tts-1`, `local:kokoro`, `comfyui[:workflow.json]`, ...
 
 `get_provider(kind, name, settings)` imports a provider's module only when it is asked for,
 so `film --help` never loads an HTTP client or Pillow. Unknown names get "did you mean".
@@ -22,15 +23,18 @@ REGISTRY: dict[str, dict[str, str]] = {
         "composite": "film.offline.composite:CompositeImageProvider",
         "fal": "film.providers.images:FalImageProvider",
         "replicate": "film.providers.images:ReplicateImageProvider",
+        "comfyui": "film.providers.comfyui:ComfyImageProvider",
     },
     "video": {
         "offline": "film.offline.camera_moves:CameraMoveVideoProvider",
         "fal": "film.providers.video:FalVideoProvider",
         "replicate": "film.providers.video:ReplicateVideoProvider",
+        "comfyui": "film.providers.comfyui:ComfyVideoProvider",
     },
     "speech": {
         "offline": "film.offline.espeak:EspeakSpeechProvider",
         "openai": "film.providers.speech:OpenAISpeechProvider",
+        "local": "film.providers.speech:LocalSpeechProvider",
     },
     "compose": {
         "ffmpeg": "film.providers.composer:FfmpegComposer",
@@ -40,12 +44,14 @@ REGISTRY: dict[str, dict[str, str]] = {
     },
 }
 
-#: the model of a bare vendor name (`fal` → `fal:flux-schnell`)
+#: the model of a bare vendor name (`fal` → `fal:flux-schnell`); ComfyUI's "workflow" is the
+#: workflow file its setting names (COMFYUI_IMAGE_WORKFLOW, COMFYUI_VIDEO_WORKFLOW)
 DEFAULT_MODELS: dict[str, dict[str, str]] = {
     "image": {"offline": "storyboard", "composite": "composite", "fal": "flux-schnell",
-              "replicate": "black-forest-labs/flux-schnell"},
-    "video": {"offline": "camera-moves", "fal": "minimax", "replicate": "minimax/video-01"},
-    "speech": {"offline": "espeak-ng", "openai": "tts-1"},
+              "replicate": "black-forest-labs/flux-schnell", "comfyui": "workflow"},
+    "video": {"offline": "camera-moves", "fal": "hailuo-02-standard",
+              "replicate": "minimax/video-01", "comfyui": "workflow"},
+    "speech": {"offline": "espeak-ng", "openai": "tts-1", "local": "kokoro"},
     "compose": {"ffmpeg": "ffmpeg"},
     "assemble": {"story": "story"},
 }
@@ -53,10 +59,10 @@ DEFAULT_MODELS: dict[str, dict[str, str]] = {
 #: kind -> (setting holding a key, provider used by default when that key is set), in order
 DEFAULT_REMOTE: dict[str, tuple[tuple[str, str], ...]] = {
     "image": (("fal_key", "fal:flux-schnell"), ("replicate_api_token", "replicate")),
-    "video": (("fal_key", "fal:minimax"), ("replicate_api_token", "replicate")),
+    "video": (("fal_key", "fal:hailuo-02-standard"), ("replicate_api_token", "replicate")),
     "speech": (("openai_api_key", "openai:tts-1"),),
-    "scenario": (("openrouter_api_key", "claude-3-haiku"),),
-    "story": (("openrouter_api_key", "claude-3-haiku"),),
+    "scenario": (("openrouter_api_key", "claude-haiku-4.5"),),
+    "story": (("openrouter_api_key", "claude-haiku-4.5"),),
 }
 
 #: names that are a whole provider, not a vendor with a model

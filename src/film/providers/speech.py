@@ -1,9 +1,13 @@
-"""Remote speech: OpenAI text-to-speech over plain httpx (`POST {OPENAI_BASE_URL}/audio/speech`).
+"""Remote speech over plain httpx: OpenAI text-to-speech (`POST {OPENAI_BASE_URL}/audio/speech`)
+and any local server that speaks the same API (`local:<model>`, e.g. Kokoro-FastAPI at
+`LOCAL_TTS_BASE_URL`), with a voice per character from the server's own voices.
 
-Replies are asked for as WAV. OpenAI streams its WAV, so the header's RIFF and data sizes may be
-0xFFFFFFFF: the data size is then taken from the bytes received, and the file is written back
-with a correct header. Lines longer than the API's 4096 characters are split at sentence
-ends, spoken in turn and joined. The offline provider lives in `film.offline.espeak`.
+OpenAI's prices come from the media catalogue: tts-1 and tts-1-hd per character,
+gpt-4o-mini-tts per minute of audio (it is billed per token). Replies are asked for as WAV.
+OpenAI streams its WAV, so the header's RIFF and data sizes may be 0xFFFFFFFF: the data size
+is then taken from the bytes received, and the file is written back with a correct header.
+Lines longer than the API's 4096 characters are split at sentence ends, spoken in turn and
+joined. The offline provider lives in `film.offline.espeak`.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from typing import Any
 
 import httpx
 
-from film.costs import media_cost
-from film.errors import InputError, ProviderError, redact
+from film.errors import ConfigError, InputError, ProviderError, Unavailable, redact
+from film.providers.catalogue import MediaModel, find_model
 from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
 from film.providers.voices import (
     CASTING_VERSION,
+    KOKORO_POOLS,
     OPENAI_EXTRA_VOICES,
     OPENAI_VOICES,
+    VoicePools,
     is_narrator,
     openai_voice_for,
 )
@@ -132,23 +138,35 @@ def split_text(text: str, limit: int = MAX_INPUT_CHARS) -> list[str]:
     return [p for p in pieces if p]
 
 
-
-
-
-
-# ---- provider ---------------------------------------------------------------------------------
+# ---- providers --------------------------------------------------------------------------------
 
 
 class OpenAISpeechProvider(SpeechProvider):
-    """OpenAI TTS (`tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`); priced per character."""
+    """OpenAI TTS (`tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`), priced by the media catalogue."""
 
-    key_var = "OPENAI_API_KEY"
+    key_var: str | None = "OPENAI_API_KEY"
 
     def params(self) -> dict[str, Any]:
         return {"response_format": "wav", "casting": CASTING_VERSION}
 
+    def _entry(self) -> MediaModel | None:
+        try:
+            return find_model("openai", "speech", self.model)
+        except ConfigError:
+            return None  # another OpenAI model: it works, at a price film does not know
+
+    def price_known(self) -> bool:
+        entry = self._entry()
+        return entry is not None and entry.price is not None
+
     def estimate_cost(self, request: SpeechRequest) -> float:
-        return media_cost(self.name, chars=len(clean_line(request.text)))
+        entry = self._entry()
+        return entry.cost(chars=len(clean_line(request.text))) if entry else 0.0
+
+    def _cost(self, text: str, wav: WavData) -> float:
+        """The cost of a spoken line: per character, or per minute of the audio received."""
+        entry = self._entry()
+        return entry.cost(chars=len(text), minutes=wav.duration / 60) if entry else 0.0
 
     def resolve_voice(self, request: SpeechRequest) -> str:
         """`request.voice` if it is an OpenAI voice (or any plain name), else the cast voice.
@@ -174,14 +192,19 @@ class OpenAISpeechProvider(SpeechProvider):
             )
         return payload
 
+    def _url(self) -> str:
+        return self.settings.openai_base_url.rstrip("/") + "/audio/speech"
+
+    def _key(self) -> str | None:
+        return self.settings.require("openai_api_key")
+
     async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
-        """Speak the line through OpenAI and write a WAV (24 kHz mono 16-bit) to `out`."""
+        """Speak the line and write a WAV (as the server sends it, header fixed) to `out`."""
         text = clean_line(request.text)
         if not text:
             where = f" for shot {request.shot_id}" if request.shot_id else ""
             raise InputError(f"nothing to say{where}: the line is empty")
-        key = self.settings.require("openai_api_key")
-        url = self.settings.openai_base_url.rstrip("/") + "/audio/speech"
+        key = self._key()
         voice = self.resolve_voice(request)
         policy = ctx.retry_policy()
         client = ctx.client or make_client(self.settings.film_http_timeout)
@@ -190,7 +213,7 @@ class OpenAISpeechProvider(SpeechProvider):
         request_ids: list[str] = []
         try:
             for piece in split_text(text):
-                response = await self._post(client, url, key, policy, ctx,
+                response = await self._post(client, self._url(), key, policy, ctx,
                                             self._payload(piece, voice, request.role))
                 if response.headers.get("x-request-id"):
                     request_ids.append(response.headers["x-request-id"])
@@ -201,7 +224,7 @@ class OpenAISpeechProvider(SpeechProvider):
         wav = join_wavs(parts, self.name)
         Path(out).write_bytes(wav.to_bytes())
         return MediaResult(
-            cost_usd=media_cost(self.name, chars=len(text)),
+            cost_usd=self._cost(text, wav),
             request_id=request_ids[0] if request_ids else None,
             model=self.model,
             meta={
@@ -215,26 +238,96 @@ class OpenAISpeechProvider(SpeechProvider):
             },
         )
 
-    async def _post(self, client: httpx.AsyncClient, url: str, key: str, policy: RetryPolicy,
-                    ctx: JobContext, payload: dict[str, Any]) -> httpx.Response:
+    def _explain(self, exc: ProviderError, key: str | None) -> tuple[str, str | None]:
+        """The message and hint of a failed call (the key never in them)."""
+        message = redact(exc.message, key)
+        if exc.status in (401, 403):
+            return (f"OPENAI_API_KEY was rejected: {message}",
+                    "Check OPENAI_API_KEY (a key from platform.openai.com/api-keys).")
+        return message, exc.hint
+
+    async def _post(self, client: httpx.AsyncClient, url: str, key: str | None,
+                    policy: RetryPolicy, ctx: JobContext,
+                    payload: dict[str, Any]) -> httpx.Response:
         def on_retry(attempt: int, delay: float, message: str) -> None:
             if ctx.on_retry is not None:  # the engine names the stage and shot
                 ctx.on_retry(attempt, delay, redact(message, key))
             else:
                 ctx.report(f"{redact(message, key)}; retry {attempt} in {delay:.1f}s")
 
+        headers = {"Accept": "audio/wav"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
         try:
             return await send_with_retries(
                 client, "POST", url, provider=self.name, policy=policy, key_var=self.key_var,
-                on_retry=on_retry, json=payload,
-                headers={"Authorization": f"Bearer {key}", "Accept": "audio/wav"},
+                on_retry=on_retry, json=payload, headers=headers,
             )
         except ProviderError as exc:
-            message = redact(exc.message, key)
-            hint = exc.hint
-            if exc.status in (401, 403):
-                message = f"OPENAI_API_KEY was rejected: {message}"
-                hint = "Check OPENAI_API_KEY (a key from platform.openai.com/api-keys)."
+            message, hint = self._explain(exc, key)
             raise type(exc)(message, provider=exc.provider, status=exc.status,
                             body=redact(exc.body, key), hint=hint,
                             request_id=exc.request_id) from None
+
+
+class LocalSpeechProvider(OpenAISpeechProvider):
+    """Any local server with OpenAI's speech API (`local:<model>`): Kokoro-FastAPI by default.
+
+    Free, no key needed (LOCAL_TTS_API_KEY is sent when set). Each character gets a voice of
+    the server's own (`LOCAL_TTS_VOICES`, Kokoro's by default), cast as for OpenAI."""
+
+    key_var: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"response_format": "wav", "casting": CASTING_VERSION, "server": "local"}
+
+    def price_known(self) -> bool:
+        return True
+
+    def estimate_cost(self, request: SpeechRequest) -> float:
+        return 0.0
+
+    def _cost(self, text: str, wav: WavData) -> float:
+        return 0.0
+
+    def pools(self) -> VoicePools:
+        """The voices to cast from: LOCAL_TTS_VOICES, else Kokoro-FastAPI's."""
+        text = self.settings.local_tts_voices
+        if not text:
+            return KOKORO_POOLS
+        try:
+            return VoicePools.parse(text)
+        except ValueError as exc:
+            raise ConfigError(f"LOCAL_TTS_VOICES is not valid: {exc}", hint=(
+                "e.g. LOCAL_TTS_VOICES='narrator=af_sarah; male=am_adam,bm_george; "
+                "female=af_heart,bf_emma'")) from exc
+
+    def resolve_voice(self, request: SpeechRequest) -> str:
+        """The shot list's voice for the role when it names one of the server's (Kokoro ids
+        such as af_bella, mixes such as af_bella+af_sky), else the cast voice."""
+        voice = (request.voice or "").strip()
+        if voice and re.fullmatch(r"[A-Za-z0-9_.+-]+", voice) and (
+                "_" in voice or voice.lower() in OPENAI_VOICES):
+            return voice
+        return self.pools().voice_for(request.role, list(request.roles))
+
+    def _payload(self, text: str, voice: str, role: str) -> dict[str, Any]:
+        return {"model": self.model, "input": text, "voice": voice, "response_format": "wav"}
+
+    def _url(self) -> str:
+        return self.settings.local_tts_base_url.rstrip("/") + "/audio/speech"
+
+    def _key(self) -> str | None:
+        key = self.settings.local_tts_api_key
+        return key.get_secret_value().strip() or None if key else None
+
+    def _explain(self, exc: ProviderError, key: str | None) -> tuple[str, str | None]:
+        message = redact(exc.message, key)
+        if isinstance(exc, Unavailable) and exc.status is None:
+            return message, ("Is the speech server running? e.g. docker run -p 8880:8880 "
+                             "ghcr.io/remsky/kokoro-fastapi-cpu:latest, or set "
+                             "LOCAL_TTS_BASE_URL.")
+        if exc.status == 400:
+            return message, ("Check the model name (local:<model>, e.g. local:kokoro) and "
+                             "the voices (LOCAL_TTS_VOICES).")
+        return message, exc.hint

@@ -1,15 +1,16 @@
-"""Remote image-to-video providers: MiniMax and Kling on fal's queue, any model on Replicate.
+"""Remote image-to-video providers: models on fal's queue and on Replicate.
 
-The shot's still reaches the model as a data URI; the prompt is the shot's prompt plus words
-for its camera movement. The clip is downloaded as it is (compose normalises its length,
-size and frame rate) and checked with ffmpeg; its real length goes into meta["duration"].
+Each model's input field names (the start image, the clip's length and the values it allows,
+...), fixed values and price come from the media catalogue (film.providers.catalogue). The
+shot's still reaches the model as an uploaded file (or, on Replicate, inline when small); the
+prompt is the shot's prompt plus words for its camera movement. The clip is downloaded as it
+is (compose normalises its length, size and frame rate) and checked with ffmpeg; its real
+length goes into meta["duration"].
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,65 +18,24 @@ from typing import Any, ClassVar
 import httpx
 
 from film.config import Settings
-from film.costs import media_cost
-from film.errors import InputError, MediaError, ProviderError
+from film.errors import MediaError, ProviderError
 from film.media.ffmpeg import probe
+from film.providers.catalogue import MediaModel, find_model
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
+from film.providers.inputs import CAMERA_WORDS, check_usable, video_arguments, video_prompt
 from film.providers.remote_job import (
-    app_id_for,
-    nearest_aspect,
+    Uploader,
+    fal_job_state,
     remote_url_for_meta,
+    replicate_job_state,
     replicate_model,
     run_fal,
     run_replicate,
 )
-from film.schema import Shot
 from film.vendors.http import RetryPolicy, download
 
-MAX_DATA_URI_IMAGE = 4_000_000
-
-CAMERA_WORDS: dict[str, str] = {
-    "static": "static camera, locked-off shot",
-    "push-in": "slow push-in, the camera moves toward the subject",
-    "pull-out": "slow pull-out, the camera moves back from the subject",
-    "pan-left": "the camera pans slowly to the left",
-    "pan-right": "the camera pans slowly to the right",
-    "tilt-up": "the camera tilts slowly up",
-    "tilt-down": "the camera tilts slowly down",
-    "tracking": "tracking shot, the camera follows the subject",
-    "handheld": "handheld camera with a subtle natural shake",
-    "crane": "crane shot, the camera rises smoothly",
-}
-
-
-def video_prompt(shot: Shot) -> str:
-    """The shot's prompt plus words describing its camera movement."""
-    prompt = shot.enhanced_prompt.strip()
-    words = CAMERA_WORDS.get(shot.camera_movement or "")
-    return f"{prompt.rstrip('.')}. {words[0].upper()}{words[1:]}." if words else prompt
-
-
-def image_data_uri(path: Path, max_bytes: int = MAX_DATA_URI_IMAGE) -> str:
-    """A local image as a data URI: PNG as it is, re-encoded as JPEG (q90) if over max_bytes."""
-    from PIL import Image
-
-    try:
-        data = path.read_bytes()
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            fmt = im.format
-            if fmt != "PNG" or len(data) > max_bytes:
-                buf = io.BytesIO()
-                if len(data) > max_bytes:
-                    im.convert("RGB").save(buf, "JPEG", quality=90)
-                    fmt = "JPEG"
-                else:
-                    im.save(buf, "PNG")
-                data = buf.getvalue()
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"cannot read the shot's image {path}: {exc}") from exc
-    mime = "image/jpeg" if fmt == "JPEG" else "image/png"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+__all__ = ["CAMERA_WORDS", "FalVideoProvider", "ReplicateVideoProvider", "fetch_video",
+           "video_prompt"]
 
 
 def _check_clip(path: Path, provider: str) -> dict[str, Any]:
@@ -95,71 +55,84 @@ async def fetch_video(client: httpx.AsyncClient, url: str, out: Path, *, provide
                       policy: RetryPolicy) -> dict[str, Any]:
     """Download `url` into `out` and check it is a readable video; no file left on error."""
     try:
-        await download(client, url, out, provider=provider, expect=("video/",), policy=policy)
+        await download(client, url, out, provider=provider, expect=("video/", "image/gif"),
+                       policy=policy)
         return await asyncio.to_thread(_check_clip, out, provider)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
 
 
-def with_still(arguments: Callable[[VideoRequest, str], dict[str, Any]],
-               request: VideoRequest) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """An async maker of the model's input: `arguments(request, the still as a data URI)`."""
+class CatalogueVideoProvider(VideoProvider):
+    """What the fal and Replicate video providers share: their catalogue entry, the clip's
+    billed length and price, and the input made once the still has a URL."""
 
-    async def make() -> dict[str, Any]:
-        image_uri = await asyncio.to_thread(image_data_uri, request.image_path)
-        return arguments(request, image_uri)
+    vendor: ClassVar[str]
+    catalogue_model: MediaModel
 
-    return make
+    def _use(self, model: str) -> None:
+        self.catalogue_model = find_model(self.vendor, "video", model)
+        check_usable(self.catalogue_model, self.vendor)
+
+    def price_known(self) -> bool:
+        return self.catalogue_model.price is not None
+
+    def clip_seconds(self, request: VideoRequest) -> float:
+        """How long the model's clip will be (an allowed length, its fixed one, the shot's)."""
+        return self.catalogue_model.clip_length(request.duration)
+
+    def estimate_cost(self, request: VideoRequest) -> float:
+        return self.catalogue_model.cost(seconds=self.clip_seconds(request))
+
+    def arguments(self, request: VideoRequest, still_url: str) -> dict[str, Any]:
+        """The model's input for one clip, in its own field names."""
+        return video_arguments(self.catalogue_model, request, still_url)
+
+    def with_still(self, request: VideoRequest
+                   ) -> Callable[[Uploader], Awaitable[dict[str, Any]]]:
+        """An async maker of the input: the still's URL (uploaded when needed) in place."""
+
+        async def make(upload: Uploader) -> dict[str, Any]:
+            return self.arguments(request, await upload(request.image_path))
+
+        return make
+
+    def result(self, request: VideoRequest, job: Any, model: str) -> MediaResult:
+        job.meta["url"] = remote_url_for_meta(job.url)
+        job.meta["billed_seconds"] = self.clip_seconds(request)
+        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
+                           model=model, meta=job.meta)
 
 
 # ---- fal ------------------------------------------------------------------------------------
 
 
-class FalVideoProvider(VideoProvider):
-    """Image-to-video on fal's queue (`fal:minimax`, `fal:kling`, or `fal:<app id>`)."""
+class FalVideoProvider(CatalogueVideoProvider):
+    """Image-to-video on fal's queue: `fal:<catalogue name>` (hailuo-02-standard,
+    kling-2.1-pro, ...; `minimax` and `kling` are the older MiniMax video-01 and Kling 1.6)
+    or `fal:<app id>`."""
 
+    vendor: ClassVar[str] = "fal"
     key_var: ClassVar[str | None] = "FAL_KEY"
-    MODELS: ClassVar[dict[str, str]] = {
-        "minimax": "fal-ai/minimax/video-01/image-to-video",
-        "kling": "fal-ai/kling-video/v1.6/standard/image-to-video",
-    }
     poll_timeout: float = 900.0
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, model, settings)
-        self.app_id = app_id_for("fal", model, self.MODELS)
-        self.is_kling = "kling" in self.app_id
+        self._use(model)
+        self.app_id = self.catalogue_model.id
 
     def params(self) -> dict[str, Any]:
         return {"app": self.app_id, "camera_words": True,
-                "duration": "5 if <= 5.5 s else 10" if self.is_kling else None}
-
-    def clip_seconds(self, request: VideoRequest) -> float:
-        """How long the model's clip will be (Kling: 5 or 10 s; others: the shot's length)."""
-        if self.is_kling:
-            return 5.0 if request.duration <= 5.5 else 10.0
-        return request.duration
-
-    def arguments(self, request: VideoRequest, image_uri: str) -> dict[str, Any]:
-        args: dict[str, Any] = {"prompt": video_prompt(request.shot), "image_url": image_uri}
-        if self.is_kling:
-            args["duration"] = str(int(self.clip_seconds(request)))
-            args["aspect_ratio"] = nearest_aspect(request.width, request.height,
-                                                  ("16:9", "9:16", "1:1"))
-            if request.shot.negative_prompt:
-                args["negative_prompt"] = request.shot.negative_prompt
-        return args
-
-    def estimate_cost(self, request: VideoRequest) -> float:
-        return media_cost(self.name, seconds=self.clip_seconds(request))
+                "duration": self.catalogue_model.duration_rule(), **self.catalogue_model.fixed}
 
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
-        job = await run_fal(self, ctx, self.app_id, with_still(self.arguments, request),
+        job = await run_fal(self, ctx, self.app_id, self.with_still(request),
                             pick_url=self._video_url, fetch=fetch_video, out=out)
-        job.meta["url"] = remote_url_for_meta(job.url)
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
-                           model=self.app_id, meta=job.meta)
+        return self.result(request, job, self.app_id)
+
+    async def job_state(self, request_id: str, ctx: JobContext) -> str:
+        """What fal says about a request a stopped run left (film jobs)."""
+        return await fal_job_state(self, ctx, self.app_id, request_id)
 
     def _video_url(self, output: dict[str, Any], request_id: str) -> str:
         video = output.get("video")
@@ -173,34 +146,31 @@ class FalVideoProvider(VideoProvider):
 # ---- Replicate ------------------------------------------------------------------------------
 
 
-class ReplicateVideoProvider(VideoProvider):
-    """An image-to-video model on Replicate (`replicate:owner/name`), MiniMax video-01 default."""
+class ReplicateVideoProvider(CatalogueVideoProvider):
+    """An image-to-video model on Replicate: `replicate:owner/name` (an official model) or
+    `replicate:owner/name:version` (any model); MiniMax video-01 by default."""
 
+    vendor: ClassVar[str] = "replicate"
     key_var: ClassVar[str | None] = "REPLICATE_API_TOKEN"
-    #: the input field that takes the first frame, per model (default "image")
-    IMAGE_FIELDS: ClassVar[dict[str, str]] = {
-        "minimax/video-01": "first_frame_image",
-        "minimax/video-01-live": "first_frame_image",
-        "kwaivgi/kling-v1.6-standard": "start_image",
-    }
     poll_timeout: float = 900.0
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, replicate_model(model), settings)
-        self.image_field = self.IMAGE_FIELDS.get(self.model, "image")
+        self._use(model)
+        self.image_field = self.catalogue_model.fields.start_image
 
     def params(self) -> dict[str, Any]:
-        return {"image_field": self.image_field, "camera_words": True}
-
-    def arguments(self, request: VideoRequest, image_uri: str) -> dict[str, Any]:
-        return {"prompt": video_prompt(request.shot), self.image_field: image_uri}
-
-    def estimate_cost(self, request: VideoRequest) -> float:
-        return media_cost(self.name, seconds=request.duration)
+        rule = self.catalogue_model.duration_rule()
+        return {"image_field": self.image_field, "camera_words": True,
+                **({"duration": rule} if rule else {}), **self.catalogue_model.fixed}
 
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
-        job = await run_replicate(self, ctx, with_still(self.arguments, request), kind="video",
+        job = await run_replicate(self, ctx, self.with_still(request), kind="video",
                                   fetch=fetch_video, out=out)
-        job.meta.update(url=remote_url_for_meta(job.url), version=job.result.get("version"))
-        return MediaResult(cost_usd=self.estimate_cost(request), request_id=job.request_id,
-                           model=self.model, meta=job.meta)
+        result = self.result(request, job, self.model)
+        result.meta["version"] = job.result.get("version")
+        return result
+
+    async def job_state(self, request_id: str, ctx: JobContext) -> str:
+        """What Replicate says about a prediction a stopped run left (film jobs)."""
+        return await replicate_job_state(self, ctx, request_id)

@@ -178,14 +178,55 @@ def espeak_voice_for(role: str, roles: list[str]) -> VoiceSpec:
     return _espeak_spec(assigned.get(role_key(role), assigned["narrator"]))
 
 
+@dataclass(frozen=True)
+class VoicePools:
+    """The voices of a speech server by group: one narrator, then men's and women's voices
+    given in turn to the characters (as cast by `assign_roles`)."""
+
+    narrator: str
+    male: tuple[str, ...]
+    female: tuple[str, ...]
+
+    def voice_for(self, role: str, roles: list[str]) -> str:
+        assigned = assign_roles([*roles, role])
+        casting = assigned.get(role_key(role), assigned["narrator"])
+        if casting.narrator:
+            return self.narrator
+        pool = (self.female if casting.gender == "female" else self.male) or self.male \
+            or self.female or (self.narrator,)
+        return pool[casting.index % len(pool)]
+
+    @classmethod
+    def parse(cls, text: str) -> VoicePools:
+        """`narrator=af_sarah; male=am_adam,bm_george; female=af_heart,bf_emma` (any order;
+        a missing group borrows another's voices). A ValueError says what is wrong."""
+        groups: dict[str, tuple[str, ...]] = {}
+        for part in text.replace("\n", ";").split(";"):
+            if not part.strip():
+                continue
+            name, sep, voices = part.partition("=")
+            name = name.strip().lower()
+            if not sep or name not in ("narrator", "male", "female"):
+                raise ValueError(f"{part.strip()!r}: expected narrator=, male= or female=")
+            groups[name] = tuple(v.strip() for v in voices.split(",") if v.strip())
+        everyone = [v for g in ("narrator", "male", "female") for v in groups.get(g, ())]
+        if not everyone:
+            raise ValueError("no voice named")
+        narrator = groups.get("narrator") or (everyone[0],)
+        return cls(narrator[0], groups.get("male", ()), groups.get("female", ()))
+
+
+OPENAI_POOLS = VoicePools(OPENAI_NARRATOR, OPENAI_MALE, OPENAI_FEMALE)
+#: Kokoro-FastAPI's voices (its own ids: a = American, b = British, f/m = female/male);
+#: "af_sarah" is what Kokoro gives for OpenAI's narrator voice "fable"
+KOKORO_POOLS = VoicePools("af_sarah", ("am_adam", "bm_george", "am_michael"),
+                          ("af_heart", "bf_emma", "af_bella", "bf_isabella", "af_sky",
+                           "af_nicole"))
+
+
 def openai_voice_for(role: str, roles: list[str]) -> str:
     """The OpenAI TTS voice of `role`: "fable" for the narrator, then per-gender pools."""
-    assigned = assign_roles([*roles, role])
-    casting = assigned.get(role_key(role), assigned["narrator"])
-    if casting.narrator:
-        return OPENAI_NARRATOR
-    pool = OPENAI_FEMALE if casting.gender == "female" else OPENAI_MALE
-    return pool[casting.index % len(pool)]
+    return OPENAI_POOLS.voice_for(role, roles)
 
 
 def espeak_spec_for_openai_voice(name: str) -> VoiceSpec | None:

@@ -154,7 +154,7 @@ class ChatScenarioProvider(ScenarioProvider):
         self.progress_interval = progress_interval
         self.structured = resolved.structured
         self.strict = True
-        self.notes: list[str] = []
+        self.notes: list[str] = [resolved.note] if resolved.note else []
         self._client = client
         self._owns_client = client is None
 
@@ -392,7 +392,7 @@ class ChatScenarioProvider(ScenarioProvider):
                     f"{self.label} did not return a valid {question.noun}, even after one "
                     "repair round:\n" + "\n".join(f"  {e}" for e in second.errors),
                     provider=self.speaker, body=second_reply.content or "",
-                    hint="Run it again, pick a stronger model (e.g. claude-3.5-sonnet), "
+                    hint="Run it again, pick a stronger model (e.g. claude-sonnet-4.6), "
                     "or use --model offline.",
                 )
                 error.cost_usd = _sum_usage(usages).cost_usd

@@ -1,6 +1,6 @@
 """Scenario providers: OpenRouter, any local OpenAI-compatible server, the offline planner.
 
-`get_scenario_provider("claude-3-haiku" | "vendor/model" | "ollama:llama3.1" | "offline")`
+`get_scenario_provider("claude-haiku-4.5" | "vendor/model" | "ollama:llama3.1" | "offline")`
 picks one. The chat logic they share (retries, streaming, repair, cache) is in chat_scenario.
 """
 
@@ -58,12 +58,34 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
         return self._given_key or (key.get_secret_value().strip() if key else None)
 
     def _headers(self) -> dict[str, str]:
+        """The key, and the app's attribution: HTTP-Referer (required for it) and the title
+        under its current name, X-OpenRouter-Title (`X-Title` is its old name)."""
         return {"Authorization": f"Bearer {self._key}",
                 "HTTP-Referer": self.settings.openrouter_app_url,
-                "X-Title": self.settings.openrouter_app_title}
+                "X-OpenRouter-Title": self.settings.openrouter_app_title}
 
     def _body(self, messages: list[dict[str, str]], question: Question) -> dict[str, Any]:
-        return {**super()._body(messages, question), "usage": {"include": True}}
+        """A structured-output request is routed only to providers that honour all of its
+        parameters (`require_parameters`); otherwise a provider may ignore the schema and
+        answer in free text. Usage and cost come back in every reply without asking."""
+        body = super()._body(messages, question)
+        if "response_format" in body:
+            body["provider"] = {"require_parameters": True}
+        return body
+
+    def _explain(self, exc: ProviderError) -> ProviderError:
+        """As the base, with what to do when OpenRouter says the model is not available
+        (`error.availability.code`): gone, or no provider honours the request's schema."""
+        exc = super()._explain(exc)
+        code = _availability_code(exc.body)
+        model = self.resolved.model_id
+        if code in ("model_not_found", "model_deprecated", "model_unavailable_upstream"):
+            exc.hint = (f"OpenRouter no longer serves {model} ({code}): run `film models "
+                        "--refresh` and pick a model that is listed.")
+        elif code in ("no_endpoints", "constraint_filtered"):
+            exc.hint = (f"No provider of {model} honours structured output "
+                        f"({code}): pick a model with structured outputs (film models).")
+        return exc
 
     def _usage(self, raw: dict[str, Any]) -> Usage:
         usage = super()._usage(raw)
@@ -76,6 +98,20 @@ class OpenRouterScenarioProvider(ChatScenarioProvider):
                                                  usage.completion_tokens)
                 usage.cost_source = "price-table"
         return usage
+
+
+def _availability_code(body: str | None) -> str | None:
+    """`error.availability.code` of an OpenRouter error body, if it has one."""
+    import json
+
+    try:
+        data = json.loads(body or "")
+    except ValueError:
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    availability = error.get("availability") if isinstance(error, dict) else None
+    code = availability.get("code") if isinstance(availability, dict) else None
+    return code if isinstance(code, str) else None
 
 
 class LocalLLMScenarioProvider(ChatScenarioProvider):

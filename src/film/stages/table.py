@@ -157,17 +157,20 @@ STAGES: tuple[Stage, ...] = (
           default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
           provider_help="offline (storyboard panels) | composite (references cut out and "
-          "placed) | fal[:flux-schnell|flux-dev] | replicate[:owner/model]",
+          "placed) | fal[:flux-schnell|flux-dev|<model>] | replicate[:owner/model[:version]] | "
+          "comfyui[:workflow.json] (film models)",
           planner="film.stages.images:plan"),
     Stage("video", kind="video", method="animate", output="clips/{key}.mp4",
           depends=("images",), option="video-provider", default_setting="film_video_provider",
           help="each still animated into clips/<shot_id>.mp4",
-          provider_help="offline (camera moves) | fal[:minimax|kling] | replicate[:owner/model]",
+          provider_help="offline (camera moves) | fal[:hailuo-02-standard|kling-2.1-pro|<model>] | "
+          "replicate[:owner/model[:version]] | comfyui[:workflow.json] (film models)",
           planner="film.stages.video:plan"),
     Stage("speech", kind="speech", method="synthesize", output="audio/{key}.wav",
           option="tts-provider", default_setting="film_tts_provider", applies=_speaks,
           help="each shot's dialogue or narration voiced into audio/<shot_id>.wav",
-          provider_help="offline (eSpeak NG) | openai[:tts-1|tts-1-hd|gpt-4o-mini-tts]",
+          provider_help="offline (eSpeak NG) | openai[:tts-1|tts-1-hd|gpt-4o-mini-tts] | "
+          "local[:model] (an OpenAI-compatible server, e.g. Kokoro-FastAPI)",
           planner="film.stages.speech:plan"),
     Stage("compose", kind="compose", method="compose", output="final.mp4", scope="film",
           depends=("video", "speech"), fixed_provider="ffmpeg",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,15 +148,16 @@ class FalQueue(PollingClient):
     async def run(
         self,
         app_id: str,
-        arguments: dict[str, Any],
+        arguments: dict[str, Any] | Callable[[], Awaitable[dict[str, Any]]],
         *,
         resume_id: str | None = None,
         on_submitted: Callable[[str], None] = lambda _id: None,
     ) -> tuple[str, dict[str, Any]]:
         """Submit (or resume `resume_id`), hand the id to `on_submitted`, wait, fetch.
 
-        A resumed id the queue no longer knows (404/410), or whose run failed, is submitted
-        anew. Returns (request_id, output).
+        `arguments` may be an async function making them: it runs only when a request is
+        submitted (a resumed one needs no upload). A resumed id the queue no longer knows
+        (404/410), or whose run failed, is submitted anew. Returns (request_id, output).
         """
         if resume_id:
             handle = self.handle_for(app_id, resume_id)
@@ -167,6 +168,8 @@ class FalQueue(PollingClient):
                     raise
                 self.report(f"{self.provider}: earlier request {resume_id} is gone "
                             f"({exc.message}); submitting anew")
+        if not isinstance(arguments, dict):
+            arguments = await arguments()
         handle = await self.submit(app_id, arguments)
         on_submitted(handle.request_id)
         return handle.request_id, await self.collect(handle)
