@@ -129,6 +129,7 @@ def test_a_film_speaks_locally_and_falls_back_when_the_server_is_down(tmp_path, 
     assert manifest["ledger"] == []  # free
     monkeypatch.setenv("LOCAL_TTS_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens
     monkeypatch.setenv("FILM_MAX_ATTEMPTS", "1")  # no waiting between attempts
+    monkeypatch.setenv("FILM_SHARED_CACHE", "0")  # else q reuses the lines p just made
     get_settings.cache_clear()
     down = CliRunner().invoke(cli, ["speech", "-p", str(project_with_lines(tmp_path / "q")),
                                     "--provider", "local", "--json"])

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # The LLM reply cache: how many replies it keeps, and for how many days
     film_llm_cache_entries: int = Field(default=5000, ge=1, le=10_000_000)
     film_llm_cache_days: float = Field(default=30.0, gt=0, le=36_500)
+    # The shared media cache: stills, clips, lines and reference sheets made for one project
+    # are reused by any other that needs the very same artifact (film.build.cache)
+    film_shared_cache: bool = True
+    film_cache_dir: Path | None = None
+    film_cache_link: bool = False
 
     @property
     def local_workers(self) -> int:
@@ -96,6 +101,11 @@ class Settings(BaseSettings):
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("film"))
+
+    def media_cache_dir(self) -> Path:
+        """Where the shared media cache lives: FILM_CACHE_DIR, else `media/` in user_dir()."""
+        return Path(self.film_cache_dir).expanduser() if self.film_cache_dir \
+            else self.user_dir() / "media"
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from film.build.freshness import (
     resumable,
     settled,
 )
+from film.build.reuse import SharedArtifacts
 from film.errors import (
     BudgetExceeded,
     ContentRefused,
@@ -96,12 +97,18 @@ class Producer:
         resume_id = None if fresh else resumable(entry, input_hash, provider)
         if resume_id:
             self.sink.emit("resumed", stage=stage.name, shot_id=key, request_id=resume_id)
-        try:
-            return await self._attempt(stage, key, provider, request, out, input_hash,
-                                       resume_id)
-        except (ProviderError, MediaError) as exc:
-            return await self._recover(stage, key, provider, request, out, input_hash, exc,
-                                       resume_id)
+        shared = SharedArtifacts.of(self, stage, provider, skip=fresh or bool(resume_id))
+        async with shared.claim(input_hash):  # the same artifact for another film: made once
+            if (hit := shared.reuse(key, out, input_hash)) is not None:
+                return hit
+            try:
+                made = await self._attempt(stage, key, provider, request, out, input_hash,
+                                           resume_id)
+            except (ProviderError, MediaError) as exc:
+                return await self._recover(stage, key, provider, request, out, input_hash,
+                                           exc, resume_id)
+            shared.keep(made, out)
+            return made
 
     def _extra(self, stage: Stage) -> tuple[Path, ...]:
         return tuple(self.project.root / name for name in stage.extra_outputs)
