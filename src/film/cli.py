@@ -37,6 +37,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
     \b
+    Many films: film batch JOBS (one per row of a JSON Lines or CSV file; --cluster runs
+    them on Dask workers); film cache info|prune (the media films share).
+    \b
     Keys come from the environment or .env (see .env_template); without them every stage
     uses its offline provider. `film models` lists the models and their prices.
     """
@@ -51,6 +54,8 @@ def main() -> None:
 def register() -> None:
     """Attach the subcommands (kept in their own modules to keep this one short)."""
     from film.cli_commands import (
+        batch_commands,
+        cache_commands,
         media_commands,
         models_commands,
         project_commands,
@@ -59,7 +64,7 @@ def register() -> None:
     )
 
     for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands):
+                   project_commands, batch_commands, cache_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -204,4 +206,25 @@ def scene_table(rows: list[dict[str, Any]], stages: list[str]) -> Table:
     for row in rows:
         table.add_row(row["scene_id"], *[f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]"
                                           for s in stages])
+    return table
+
+
+def batch_table(outcomes: list[dict[str, Any]]) -> Table:
+    """One row per film of a batch: status, cost, time, where it is, what went wrong."""
+
+    table = Table(title="batch")
+    for column in ("line", "film", "status", "cost", "time", "made/reused", "path", "error"):
+        table.add_column(column, overflow="fold")
+    colour = {"done": "green", "current": "green", "failed": "red", "invalid": "red",
+              "not run": "yellow"}
+    for o in outcomes:
+        path = o["path"]
+        with contextlib.suppress(ValueError):
+            path = str(Path(path).relative_to(Path.cwd()))
+        shared = f" ({o['shared']} shared)" if o.get("shared") else ""
+        table.add_row(str(o["line"]), escape(o["film"]),
+                      f"[{colour.get(o['status'], 'white')}]{o['status']}[/]",
+                      f"${o['cost_usd']:.4f}", f"{o['seconds']:.1f}s",
+                      f"{o['made']}/{o['reused']}{shared}", escape(path),
+                      escape(_excerpt(o.get("error"), 80)))
     return table
