@@ -5,8 +5,8 @@ BIN   := $(VENV)/bin
 DEMO  ?= demo
 SHOTS ?= 8
 
-.PHONY: demo test lint bench bench-compose bench-pipeline bench-rebuild bench-startup bench-story \
-        clean help
+.PHONY: demo test lint bench bench-batch bench-compose bench-pipeline bench-rebuild bench-startup \
+        bench-story clean help
 
 help:
 	@echo "make demo   - install and make an offline film from examples/demo.txt into $(DEMO)/final.mp4"
@@ -36,7 +36,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 
-bench: bench-startup bench-rebuild bench-pipeline bench-story bench-compose
+bench: bench-startup bench-rebuild bench-pipeline bench-story bench-batch bench-compose
+
+bench-batch: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_batch.py
 
 bench-compose: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e '.[bench]'

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from film.batch.jobs import read_jobs
+from film.batch.jobs import FilmJob, read_jobs
 from film.cli import cli
 from film.config import get_settings
+from film.errors import InputError
 
 from fakes.fal_jobs import FalJobs
 from shotlists import make_shots
@@ -202,3 +205,33 @@ def test_the_example_jobs_files_run(tmp_path, monkeypatch):
     csv = batch("-", "--out", "films", "--json", stdin=(EXAMPLES / "jobs.csv").read_text())
     assert csv.exit_code == 0, csv.output
     assert [o["film"] for o in events(csv)[-1]["outcomes"]] == ["bakery", "tram"]
+    rows, bad = read_jobs(str(EXAMPLES / "stories.jsonl"))  # a story film: checked only
+    assert [r.job.source for r in rows] == ["log_line"] and bad == []
+
+
+# ---- any jobs file -------------------------------------------------------------------------
+
+_fields = st.sampled_from([*FilmJob.model_fields, "colour", ""])
+_values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                    st.text(max_size=20), st.lists(st.integers(), max_size=2))
+_rows = st.lists(st.dictionaries(_fields, _values, max_size=5).map(json.dumps), max_size=4)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=200), _rows.map("\n".join).map(str.encode),
+                         st.text(max_size=200).map(str.encode)),
+       suffix=st.sampled_from([".jsonl", ".csv", ".txt"]))
+def test_any_jobs_file_is_read_or_refused_in_one_line(tmp_path, content, suffix):
+    """Whatever a jobs file holds, reading it ends in rows, bad rows with a line number and a
+    one-line reason, or one InputError: never another exception."""
+    path = tmp_path / f"jobs{suffix}"
+    path.write_bytes(content)
+    try:
+        rows, bad = read_jobs(str(path))
+    except InputError as exc:
+        assert exc.message.strip()
+        return
+    for row in bad:
+        assert row.line >= 1 and row.error and "\n" not in row.error
+    assert all(row.name and "/" not in row.name for row in rows)

@@ -84,7 +84,9 @@ class FilmJob(BaseModel):
 
 
 def _check_name(name: str) -> None:
-    if name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+    """A film's folder name: one plain name (no path, not hidden, no control characters)."""
+    if name.startswith(".") or "/" in name or "\\" in name \
+            or any(ord(c) < 32 for c in name):
         raise ValueError(f"name must be a plain folder name, not {name!r}")
 
 
@@ -142,7 +144,7 @@ def read_jobs(source: str) -> tuple[list[Row], list[BadRow]]:
             rows.append(_row(line, record, base))
         except (ValidationError, ValueError, InputError) as exc:
             name = record.get("name")
-            bad.append(BadRow(line, _explain(exc), name if isinstance(name, str) else None))
+            bad.append(BadRow(line, explain(exc), name if isinstance(name, str) else None))
     return _unique(rows, bad)
 
 
@@ -242,11 +244,12 @@ def _read_shots(path: Path) -> str:
 
 
 def default_name(job: FilmJob) -> str:
-    """A film's folder when the row names none: its first words and a short digest of what
-    it starts from (stable when rows move; two different films never share one)."""
+    """A film's folder when the row names none: the first words and a short digest of what it
+    starts from. It stays the same when rows move or the row's options change (the film is
+    then updated in place); two rows starting from the same text need names of their own."""
     text = str(getattr(job, job.source))
     words = " ".join(re.findall(r"\w+", Path(text).stem if job.shots else text)[:5])
-    digest = hashlib.sha256(job.model_dump_json(exclude={"name"}).encode()).hexdigest()[:6]
+    digest = hashlib.sha256(f"{job.source}:{text}".encode()).hexdigest()[:6]
     return f"{slug(words, 'film')}-{digest}"
 
 
@@ -266,10 +269,11 @@ def _unique(rows: list[Row], bad: list[BadRow]) -> tuple[list[Row], list[BadRow]
     return kept, sorted(bad, key=lambda b: b.line)
 
 
-def _explain(exc: Exception) -> str:
+def explain(exc: Exception) -> str:
     """A pydantic error (or another) as one line: the field and what is wrong with it."""
     if not isinstance(exc, ValidationError):
-        return str(getattr(exc, "message", None) or exc).splitlines()[0]
+        text = str(getattr(exc, "message", None) or exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from film.batch.engine import Shared
-from film.batch.jobs import BadRow, Row
+from film.batch.jobs import BadRow, Row, explain
 from film.batch.spec import BatchOptions, FilmOutcome, FilmSpec
 from film.batch.task import film_engine
 from film.config import Settings
@@ -72,8 +72,8 @@ def check(specs: list[FilmSpec], settings: Settings, *, keys: bool = True
     for spec in specs:
         try:
             film_engine(spec, settings, Shared(), QuietSink()).check(keys)
-        except FilmError as exc:
-            bad.append(BadRow(spec.line, exc.message.splitlines()[0], spec.name))
+        except (FilmError, ValueError) as exc:
+            bad.append(BadRow(spec.line, explain(exc), spec.name))
             continue
         good.append(spec)
     return good, bad

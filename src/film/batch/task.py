@@ -123,7 +123,7 @@ def _outcome(spec: FilmSpec, summary: Any, counter: FilmSink, seconds: float) ->
     final = Path(summary.final) if summary.final else None
     left = sorted(summary.skipped)
     return FilmOutcome(
-        film=spec.name, line=spec.line, status="done" if made else "current",
+        film=spec.name, line=spec.line, status="done" if made or counter.shared else "current",
         path=str(final if final is not None and final.is_file() else spec.project),
         cost_usd=round(summary.cost_usd, 6), seconds=round(seconds, 3), made=made,
         reused=sum(m.reused for m in stages), shared=counter.shared,

@@ -129,7 +129,7 @@ def _refuse(bad: list[Any], jobs_file: str, as_json: bool, skipping: bool) -> No
     lines = [f"  line{'s' if len(n) > 1 else ''} {_spans(n)}: {error}"
              for error, n in by_error.items()]
     what = "no row can run" if skipping else "nothing was made"
-    raise InputError(f"{len(bad)} bad row{'s' if len(bad) > 1 else ''} in {where}; {what}:\n"
+    raise InputError(f"{len(bad)} bad row{'s' if len(bad) > 1 else ''} in {where}; {what}\n"
                      + "\n".join(lines),
                      hint="Fix them and run again"
                      + ("." if skipping else ", or add --skip-invalid to make the other films."))
