@@ -61,10 +61,16 @@ def _import() -> Any:
 def _connect(distributed: Any, address: str, workers: int, debug: bool) -> tuple[Any, Any]:
     """A client of the scheduler at `address`, or of a new LocalCluster (and that cluster)."""
     if address == "local":
-        cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True,
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.WARNING if debug else logging.CRITICAL)
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.WARNING if debug else logging.CRITICAL)
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            raise ConfigError(f"cannot start a local Dask cluster: {exc}",
+                              hint="From Python, start the batch under `if __name__ == "
+                              "'__main__':` (its workers are new processes); add --debug for "
+                              "the details.") from exc
         return distributed.Client(cluster), cluster
     try:
         return distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s"), None
