@@ -29,7 +29,8 @@ _ADDRESS = re.compile(r"(tcp|tls)://\S+")
               default=Path("films"), show_default=True,
               help="Folder of the films: one project folder per row (OUT/<name>).")
 @click.option("-j", "--jobs", "jobs", type=click.IntRange(1, 256), default=4,
-              show_default=True, help="Films made at once in this process.")
+              show_default=True, help="Films made at once in this process (on a cluster: one "
+              "per worker thread).")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="Run each film as a task on a Dask cluster: tcp://HOST:8786 (a running "
               "scheduler), or local (start one here). Needs film[cluster].")
