@@ -45,25 +45,27 @@ class SharedArtifacts:
     """The shared cache as one artifact's produce sees it; inactive, every call is a no-op."""
 
     def __init__(self, producer: Any, stage: Stage, provider: Any,
-                 cache: SharedCache | None) -> None:
+                 cache: SharedCache | None, reuse: bool = True) -> None:
         self.producer = producer
         self.stage = stage
         self.provider = provider
         self.cache = cache
+        #: whether to look in the cache first (not for a forced artifact or a job to collect)
+        self.reusing = reuse
 
     @classmethod
     def of(cls, producer: Any, stage: Stage, provider: Any, *, skip: bool) -> SharedArtifacts:
-        """Active for a media stage of a project, unless `skip` (a forced or refreshed
-        artifact, a paid job to collect) or the cache is turned off."""
+        """Active for a media stage of a project unless the cache is turned off; with `skip`
+        (a forced or refreshed artifact, a paid job to collect) it only keeps what is made."""
         shared = stage.kind in SHARED_KINDS and not stage.document and producer.project.record
-        return cls(producer, stage, provider,
-                   cache_of(producer.settings) if shared and not skip else None)
+        return cls(producer, stage, provider, cache_of(producer.settings) if shared else None,
+                   reuse=not skip)
 
     @contextlib.asynccontextmanager
     async def claim(self, input_hash: str) -> AsyncIterator[None]:
         """Wait while someone else makes this very artifact; hold it while this one does."""
         async with contextlib.AsyncExitStack() as stack:
-            if self.cache is not None:
+            if self.cache is not None and self.reusing:
                 try:
                     await stack.enter_async_context(self.cache.claim(input_hash))
                 except OSError as exc:
@@ -72,7 +74,7 @@ class SharedArtifacts:
 
     def reuse(self, key: str | None, out: Path, input_hash: str) -> Artifact | None:
         """Put the stored artifact at `out` and record it; None when there is none."""
-        if self.cache is None:
+        if self.cache is None or not self.reusing:
             return None
         tmp = temp_path_for(out)
         try:
