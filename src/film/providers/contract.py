@@ -81,6 +81,8 @@ class ImageRequest(BaseModel):
     title: str | None = None
     index: int = 0
     total: int = 1
+    #: the film's language (captions and name tags pick glyph shapes by it)
+    language: str | None = None
 
 
 class VideoRequest(BaseModel):
@@ -99,6 +101,8 @@ class SpeechRequest(BaseModel):
     voice: str | None = None
     shot_id: str = ""
     roles: list[str] = Field(default_factory=list, description="All speaking roles, in order.")
+    #: the film's language; a line in another script is spoken in its own (film.lang)
+    language: str | None = None
 
 
 class Provider(ABC):

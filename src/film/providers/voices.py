@@ -5,6 +5,9 @@ spacing don't matter), each is classified (narrator, female or male, child or el
 words in its name, and takes the next voice of its group. Adding a role at the end of the list
 never changes the voices already given. The same assignment serves eSpeak NG (`cast_voices`)
 and OpenAI TTS (`openai_voice_for`), so a character keeps its place whichever engine speaks.
+
+A line in another language keeps its character's variant, pitch and pace and changes only
+the eSpeak language (`localize`): "en-us+f3" speaks French as "fr+f3", Chinese as "cmn+f3".
 """
 
 from __future__ import annotations
@@ -84,6 +87,15 @@ ESPEAK_FEMALE: tuple[VoiceSpec, ...] = (
     VoiceSpec("en-gb-scotland+f1", pitch=52, rate=168, range=58, gender="female"),
     VoiceSpec("en-029+f5", pitch=56, rate=176, range=62, gender="female"),
 )
+#: film language code -> eSpeak NG language voice (eSpeak has no "zh": Mandarin is "cmn")
+ESPEAK_LANG = {
+    "zh": "cmn", "yue": "yue", "ja": "ja", "ko": "ko", "es": "es", "fr": "fr", "de": "de",
+    "it": "it", "pt": "pt-br", "ar": "ar", "he": "he", "hi": "hi", "th": "th", "ru": "ru",
+    "uk": "uk", "el": "el", "pl": "pl", "tr": "tr", "vi": "vi", "nl": "nl", "sv": "sv",
+    "fa": "fa", "id": "id", "cs": "cs", "da": "da", "fi": "fi", "hu": "hu", "ro": "ro",
+    "no": "nb", "nb": "nb", "bg": "bg", "hr": "hr", "sk": "sk", "sr": "sr", "ca": "ca",
+    "ms": "ms", "bn": "bn", "ta": "ta", "te": "te", "ur": "ur", "sw": "sw", "eu": "eu",
+}
 #: pitch offsets for the second, third... round through a pool
 _ROUND_OFFSETS = (0, 10, -10, 18, -18, 26)
 
@@ -186,6 +198,22 @@ def openai_voice_for(role: str, roles: list[str]) -> str:
         return OPENAI_NARRATOR
     pool = OPENAI_FEMALE if casting.gender == "female" else OPENAI_MALE
     return pool[casting.index % len(pool)]
+
+
+def espeak_language(language: str | None) -> str | None:
+    """The eSpeak NG voice for a film language code, None for English or an unknown one."""
+    code = (language or "en").lower()
+    return ESPEAK_LANG.get(code) or ESPEAK_LANG.get(code.split("-")[0])
+
+
+def localize(spec: VoiceSpec, language: str | None) -> VoiceSpec:
+    """`spec` speaking `language`: the same variant, pitch, pace and range, the language's
+    eSpeak voice ("en-us+f3" in French → "fr+f3"); unchanged for English or an unknown one."""
+    base = espeak_language(language)
+    if base is None:
+        return spec
+    variant = spec.voice.partition("+")[2]
+    return replace(spec, voice=f"{base}+{variant}" if variant else base)
 
 
 def espeak_spec_for_openai_voice(name: str) -> VoiceSpec | None:

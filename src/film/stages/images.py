@@ -21,7 +21,7 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, A
         shot=shot, width=width, height=height,
         seed=shot_seed(shot, run.take(shot.shot_id, "images")),
         style=run.shot_list.style, mood=run.shot_list.mood, title=run.shot_list.title,
-        index=shots.index(shot), total=len(shots),
+        index=shots.index(shot), total=len(shots), language=run.shot_list.language,
     )
     inputs: dict[str, Any] = {
         "prompt": shot.enhanced_prompt, "negative": shot.negative_prompt,
@@ -31,4 +31,6 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, A
     if not provider.remote:  # the storyboard draws everything but the spoken line
         inputs["request"] = request.model_dump(
             mode="json", exclude={"shot": {"dialogue", "narration"}})
+        if request.language is None:
+            del inputs["request"]["language"]
     return request, inputs
