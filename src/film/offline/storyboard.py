@@ -40,7 +40,7 @@ from film.offline.storyboard_paint import (
 )
 from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: Noto fonts, every script
 
 
 # ---- reading the shot ----------------------------------------------------------------------
