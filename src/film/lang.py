@@ -243,3 +243,8 @@ def language_runs(text: str, film: str | None) -> list[tuple[str, str]]:
         elif out:
             out[-1] = (out[-1][0], out[-1][1] + part)
     return [(lang, part.strip()) for lang, part in out if part.strip()]
+
+
+def is_stop_word(word: str, language: str) -> bool:
+    """Whether `word` is one of the common words of `language` the guess reads by."""
+    return word.casefold() in _STOP_SETS.get(language, frozenset())
