@@ -13,9 +13,10 @@ text, never from the clock or an unseeded random source). How it plans:
 4. about half the shots without dialogue get a short narration line taken from their beat,
    spread from the first beat to the last (the ending is narrated, not silent).
 
-A description in Chinese, Japanese, Spanish, French or German (guessed, or `language`) is read
-by `planner_i18n`: dialogue, narration, characters and the title keep the description's
-words; the image prompts' scaffolding stays English, with an English gloss of each character.
+A description in Chinese, Japanese, Spanish, French, German or Arabic (guessed, or
+`language`) is read by `planner_i18n`: dialogue, narration, characters and the title keep
+the description's words; the image prompts' scaffolding stays English, with an English
+gloss of each character.
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ from film.scenario.planner_text import (
     body_details,
     characters_in,
     count_cues,
+    english_title,
     find_names,
     infer_mood,
     infer_time,
+    narration_line,
     places_in,
     pronoun_target,
     quote_speaker,
     ref,
     resolve_style,
+    spread,
     uninvert,
     words_of,
 )
@@ -310,7 +314,7 @@ def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int,
         else ("hands",) * 3
     other = ref(gloss.get(beat.chars[1], beat.chars[1])) if len(beat.chars) > 1 else where
     thing = next((w for w in words_of(beat.text) if w in OBJECTS), None)
-    action = beat.text.rstrip(".!?;, ")
+    action = beat.text.rstrip(".!?;, 。！？；，")
     if action[:1].isupper() and action.split()[0] not in beat.chars:
         action = action[:1].lower() + action[1:]
     subject = {
@@ -333,46 +337,6 @@ def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int,
     if gloss and beat.chars and role == "main":  # the English of names in another language
         subject += ", featuring " + " and ".join(ref(gloss.get(c, c)) for c in beat.chars[:3])
     return f"{subject}, {_ANGLES[(repeat - 1) % len(_ANGLES)]}" if repeat else subject
-
-
-def _narration(text: str, cjk: bool = False) -> str:
-    if cjk:  # no spaces: up to the last pause within 30 characters
-        cut = max(text.rfind("，", 8, 30), text.rfind("、", 8, 30))
-        line = text if len(text) <= 30 else text[:cut] if cut > 0 else text[:30]
-        return line if line.endswith(("。", "！", "？")) else line.rstrip("，、") + "。"
-    words = text.replace(";", ",").split()
-    if len(words) > 15:
-        head = " ".join(words[:15])
-        cut = head.rfind(",")
-        words = (head[:cut] if cut > 20 else " ".join(words[:12])).split()
-    line = " ".join(words).rstrip(",;:")
-    line = line[:1].upper() + line[1:]
-    return line if line.endswith((".", "!", "?")) else f"{line}."
-
-
-def _spread(candidates: list[int], budget: int) -> set[int]:
-    """`budget` of the candidate shots, evenly spread from the first to the last, so the
-    closing beat is narrated too and the film does not end on a long silence."""
-    if budget <= 0 or not candidates:
-        return set()
-    if budget == 1 or len(candidates) == 1:
-        return {candidates[0]}
-    last = len(candidates) - 1
-    return {candidates[round(k * last / (budget - 1))] for k in range(min(budget, last + 1))}
-
-
-def _title(beats: list[_Beat], names: list[str], place: str | None, when: str | None) -> str:
-    where = ref(place).title().replace("The ", "the ") if place else ""
-    if names and names[0] != place:
-        return f"{names[0]} in {where}" if place else names[0]
-    label = {"night": "Night", "evening": "Dusk", "dawn": "Dawn"}.get(when or "")
-    if place and label:
-        return f"{label} in {where}"
-    cast = [c for b in beats for c in b.chars]
-    if cast:
-        return f"The {cast[0].title()}"
-    words = beats[0].text.split()[:5]
-    return " ".join(w.capitalize() for w in words).rstrip(".,;:!?") or "Untitled"
 
 
 def plan_shot_list(request: ScenarioRequest) -> ShotList:
@@ -411,7 +375,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
     atmosphere = MOOD_ATMOSPHERE.get(mood.lower(), f"{mood} mood")
     narr_budget = (n + 1) // 2 - sum(1 for j, r in slots if r == "main" and beats[j].dialogue)
     candidates = [i for i, (j, r) in enumerate(slots) if r == "main" and not beats[j].dialogue]
-    narrated = _spread(candidates, narr_budget)
+    narrated = spread(candidates, narr_budget)
     shots: list[Shot] = []
     repeats: dict[tuple[int, str], int] = {}
     for i, ((j, role), kind) in enumerate(zip(slots, types, strict=True)):
@@ -435,7 +399,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
             negative_prompt=negative, duration=request.shot_duration,
             dialogue=beat.dialogue if role == "main" else None,
             speaker=beat.speaker if role == "main" and beat.dialogue else None,
-            narration=_narration(beat.text, language in ("zh", "ja")) if i in narrated
+            narration=narration_line(beat.text, language in ("zh", "ja")) if i in narrated
             else None,
             characters=[] if role in ("detail", "aerial") else list(beat.chars),
             landscapes=list(dict.fromkeys([*current, *kinds, *cats])),
@@ -444,7 +408,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
             action=beat.text,
         ))
     heading = native_title(reader, beats, description) if reader \
-        else _title(beats, names, places[0] if places else None, when)
+        else english_title(beats, names, places[0] if places else None, when)
     return ShotList(title=heading, description=description, style=request.style or preset.name,
                     mood=mood, aspect_ratio=request.aspect_ratio, model="offline",
                     usage=Usage(), shots=shots, language=language)

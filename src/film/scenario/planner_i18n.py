@@ -1,4 +1,4 @@
-"""The offline planner's reading of Chinese, Japanese, Spanish, French and German.
+"""The offline planner's reading of Chinese, Japanese, Spanish, French, German and Arabic.
 
 A description in one of these languages is cut into beats like an English one: sentences end
 at . ! ? … 。 ！ ？, quotes of every kind (“ ” « » „ “ 「 」 『 』 " ") are lifted out as
@@ -24,7 +24,7 @@ _CJK = frozenset({"zh", "ja"})
 QUOTE = re.compile(r'„([^“”„]+)[“”]|“([^”]+)”|«\s*([^»]+?)\s*»|「([^」]+)」|『([^』]+)』|"([^"]+)"'
                    r"|‹\s*([^›]+?)\s*›")
 MARK = re.compile(r"\uE000(\d+)\uE001")
-_SENTENCES = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])\s*|\n\s*\n+")
+_SENTENCES = re.compile(r"(?<=[.!?…؟])\s+|(?<=[。！？])\s*|\n\s*\n+")
 _CLAUSES = re.compile(r"[；;]\s*|(?<=[，])|,\s+(?=(?:y|e|et|und|puis|luego|dann|entonces|"
                       r"alors|mais|pero|aber)\s)")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -94,6 +94,9 @@ class Reader:
         low = token.lower().replace("’", "'")
         if low in table:
             return table[low]
+        for prefix in ("وال", "فال", "بال", "ال", "و"):  # Arabic: the article, "and", "in"
+            if low.startswith(prefix) and len(low) > len(prefix) + 1 and low[len(prefix):] in table:
+                return table[low[len(prefix):]]
         for cut in (1, 2):  # plurals: -s, -es, -n, -en, -e
             if len(low) > 3 and low[-cut:] in ("s", "es", "n", "en", "e", "x") \
                     and low[:-cut] in table:
@@ -153,10 +156,24 @@ class Reader:
             return [Mention(pos, self._label(native, gloss), gloss)
                     for pos, native, gloss in self.find(text, self.lex.nouns)]
         tokens = list(_WORD.finditer(text))
-        out = []
+        out: list[Mention] = []
+        taken = -1
         for i, tok in enumerate(tokens):
             gloss = self.word(tok.group(), self.lex.nouns)
-            if gloss is None:
+            if gloss is None or i <= taken:
+                continue
+            if self.lang == "ar":  # Arabic adjectives follow their noun: الصياد العجوز
+                end = i
+                while end + 1 < len(tokens) and self.word(tokens[end + 1].group(),
+                                                          self.lex.modifiers):
+                    end += 1
+                mods = [self.word(t.group(), self.lex.modifiers) or ""
+                        for t in tokens[i + 1:end + 1]]
+                words = [m for m in mods if m not in gloss.split()] + [gloss]
+                label = text[tok.start():tokens[end].end()]
+                taken = end
+                out.append(Mention(tok.start(), self._label(label, " ".join(words), gloss),
+                                   " ".join(words)))
                 continue
             nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
             if self.word(tok.group(), self.lex.modifiers) and self.word(nxt, self.lex.nouns):
@@ -239,8 +256,9 @@ class Reader:
             return out
         out = []
         for m in _WORD.finditer(text):
-            word = m.group().lower().split("-")[0]
-            if word in self.lex.speech_verbs or word.replace("’", "'") in self.lex.speech_verbs:
+            word = m.group().lower().split("-")[0].replace("’", "'")
+            verbs = self.lex.speech_verbs
+            if word in verbs or (word[:1] in "وف" and word[1:] in verbs):  # Arabic و "and"
                 out.append(m.start())
         return out
 
@@ -303,11 +321,13 @@ class Reader:
             raw = next(g for g in m.groups() if g is not None).strip()
             quotes.append(raw)
             tail = source[m.end():].lstrip()
-            ends = raw[-1:] in ".!?…。！？"  # a quote that ends a sentence ends it here too
+            ends = raw[-1:] in ".!?…。！？؟"  # a quote that ends a sentence ends it here too
             if self.cjk:
                 stop = "。" if ends and tail[:1] not in ("と", "，", "、", "") else ""
             else:
-                stop = "." if ends and tail[:1].isupper() else ""
+                head = tail[:1]  # a capital, or a letter of a script without case
+                caseless = head.isalpha() and not head.islower()
+                stop = "." if ends and (head.isupper() or caseless) else ""
             return f"\uE000{len(quotes) - 1}\uE001{stop}"
 
         text = QUOTE.sub(lift, source)

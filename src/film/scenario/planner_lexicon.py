@@ -61,6 +61,8 @@ _TIMES = {
     "fr": "night: nuit nuits minuit lune nocturne; evening: soir soirée crépuscule "
           "couchant; dawn: aube aurore l'aube aurore; morning: matin matinée; "
           "day: midi journée jour après-midi ensoleillé",
+    "ar": "night: ليل ليلة الليل منتصف قمر; evening: مساء المساء غروب الغروب; dawn: فجر الفجر "
+          "شروق الشروق; morning: صباح الصباح; day: نهار النهار ظهر الظهر",
     "de": "night: nacht nachts mitternacht mond mondlicht nächtlich; evening: abend abends "
           "abenddämmerung sonnenuntergang dämmerung; dawn: morgengrauen morgendämmerung "
           "sonnenaufgang tagesanbruch morgenröte; morning: morgen morgens vormittag frühstück; "
@@ -89,6 +91,8 @@ _MOODS = {
           "royaume- héros; peaceful: calme paisible doux douce jardin brise serein-; "
           "mysterious: secret- mystère- indice- détective-; hopeful: espoir aube commence- "
           "printemps",
+    "ar": "tense: خطر خوف دم; melancholic: وحيد وحيدا وحيدة حزين دموع; hopeful: أمل فجر شروق; "
+          "romantic: حب قبلة; joyful: ابتسم ابتسمت ضحك فرح",
     "de": "tense: gefahr- angespannt verfolg- pistole angst blut flieh- droh-; eerie: geist- "
           "unheimlich- stille; melancholic: allein einsam- träne- weint traurig- abschied "
           "verloren erinnerung-; romantic: liebe- kuss küss- umarm- geliebte- hochzeit herz; "
@@ -104,6 +108,7 @@ _WEATHER = {
           "storm: tormenta- trueno- relámpago-; wind: viento-",
     "fr": "rain: pluie- pleut bruine; snow: neige-; fog: brouillard- brume-; "
           "storm: orage- tempête- tonnerre éclair-; wind: vent venteu-",
+    "ar": "rain: مطر المطر; snow: ثلج; fog: ضباب; storm: عاصفة; wind: ريح رياح",
     "de": "rain: regen- regnet; snow: schnee- schneit; fog: nebel-; "
           "storm: sturm- gewitter- donner- blitz-; wind: wind windig",
 }
@@ -135,6 +140,10 @@ _PLACES = {
           "prairie=meadow lac=lake rivière=river fleuve=river village=village château=castle "
           "maison=house cuisine=kitchen phare=lighthouse gare=station église=church "
           "jardin=garden île=island place=square marché=market",
+    "ar": "ميناء=harbor رصيف=dock شاطئ=beach بحر=sea مكتب=office غرفة=room مقهى=cafe "
+          "مطعم=restaurant مكتبة=library مستشفى=hospital شارع=street مدينة=city جسر=bridge "
+          "حديقة=garden غابة=forest جبل=mountain صحراء=desert قرية=village بيت=house منزل=house "
+          "مطبخ=kitchen منارة=lighthouse محطة=station مسجد=temple سوق=market جزيرة=island",
     "de": "hafen=harbor kai=dock strand=beach meer=sea ozean=ocean büro=office zimmer=room "
           "bar=bar café=cafe restaurant=restaurant bibliothek=library krankenhaus=hospital "
           "straße=street gasse=alley stadt=city dach=roof brücke=bridge park=park wald=forest "
@@ -174,6 +183,11 @@ _NOUNS = {
           "infirmière=nurse inconnu=stranger inconnue=stranger étranger=stranger ami=friend "
           "amie=friend professeur=teacher robot=robot chat=cat chien=dog renard=fox "
           "corbeau=crow grand-mère=grandmother grand-père=grandfather",
+    "ar": "رجل=man امرأة=woman فتاة=girl صبي=boy طفل=child طفلة=girl أم=mother أب=father "
+          "صياد=fisherman بحار=sailor قبطان=captain محقق=detective شرطي=police_officer "
+          "جندي=soldier ملك=king ملكة=queen أميرة=princess أمير=prince طبيب=doctor "
+          "غريب=stranger صديق=friend معلم=teacher جدة=grandmother جد=grandfather قطة=cat "
+          "كلب=dog شيخ=old_man عجوز=old_man",
     "de": "mann=man frau=woman mädchen=girl junge=boy kind=child mutter=mother vater=father "
           "kapitän=captain fischer=fisherman seemann=sailor matrose=sailor detektiv=detective "
           "kommissar=inspector kommissarin=inspector polizist=police_officer soldat=soldier "
@@ -184,6 +198,8 @@ _NOUNS = {
           "großvater=grandfather opa=grandfather greis=old_man",
 }
 _MODIFIERS = {
+    "ar": "العجوز=old عجوز=old الصغيرة=little صغيرة=little الصغير=little صغير=little "
+          "الشاب=young شاب=young",
     "es": "viejo=old vieja=old anciano=old anciana=old joven=young pequeño=little "
           "pequeña=little",
     "fr": "vieil=old vieux=old vieille=old jeune=young petit=little petite=little",
@@ -198,6 +214,7 @@ _VERBS = {
           "contestó murmura murmuró exclama exclamó añade añadió llama",
     "fr": "dit demande demanda crie cria murmure murmura répond répondit chuchote chuchota "
           "s'écrie ajoute ajouta souffle lance lança soupire appelle",
+    "ar": "قال قالت يقول تقول سأل سألت صاح صاحت همس همست أجاب أجابت ردّ رد",
     "de": "sagt sagte fragt fragte ruft rief flüstert flüsterte antwortet antwortete schreit "
           "schrie murmelt murmelte meint meinte erwidert erwiderte",
 }
@@ -209,7 +226,7 @@ _ARTICLES = {
 }
 _PRONOUNS = {
     "zh": ("他", "她"), "ja": ("彼", "彼女"), "es": ("él", "ella"), "fr": ("il", "elle"),
-    "de": ("er", "sie"),
+    "de": ("er", "sie"), "ar": ("هو", "هي"),
 }
 
 
