@@ -33,15 +33,25 @@ _FEMALE_WORDS = frozenset("""
     mary anna emma sarah alice julia sophie sophia olivia ava mia lily lucy grace clara
     elena maria laura rose eva ella chloe zoe zoë hannah amelia isabella charlotte nora
     mara lena ada helen jane kate emily ruth rachel leah naomi eve iris vera irene
+    mujer niña chica madre reina princesa abuela hija esposa anciana vieja amiga enfermera
+    doctora maestra femme fille mère reine princesse grand-mère amie inconnue infirmière
+    frau mädchen mutter königin prinzessin großmutter oma freundin lehrerin ärztin
+    krankenschwester فتاة امرأة أم ملكة أميرة جدة طفلة
 """.split())
+#: characters that make a Chinese or Japanese role female (女 woman, 妈 mum, 姐 sister ...)
+_FEMALE_CJK = "女妈娘婆姐妹妻她后"
 _CHILD_WORDS = frozenset("""
     child children kid kids boy girl baby toddler little young youngster teen teenager
-    son daughter schoolboy schoolgirl infant junior
+    son daughter schoolboy schoolgirl infant junior niño niña chico chica enfant garçon
+    kind junge mädchen petit petite pequeño pequeña kleine kleines kleiner طفل طفلة صبي صغيرة
 """.split())
+_CHILD_CJK = ("孩", "少年", "少女", "男の子", "女の子", "子供")
 _ELDER_WORDS = frozenset("""
     old elder elderly aged ancient grandfather grandmother grandpa grandma granny gran
-    grandad granddad nana veteran hermit sage
+    grandad granddad nana veteran hermit sage viejo vieja anciano anciana abuelo abuela
+    vieil vieux vieille vieillard alte alter greis oma opa عجوز شيخ
 """.split())
+_ELDER_CJK = ("老", "爷爷", "奶奶", "祖母", "祖父", "おじいさん", "おばあさん")
 
 
 @dataclass(frozen=True)
@@ -123,14 +133,16 @@ def is_narrator(role: str) -> bool:
 
 def guess_gender(role: str) -> Gender:
     """"female" when the role's name has a female noun, pronoun or common name, else "male"."""
+    if any(c in role for c in _FEMALE_CJK):
+        return "female"
     return "female" if _words(role) & _FEMALE_WORDS else "male"
 
 
 def guess_age(role: str) -> Age:
     words = _words(role)
-    if words & _ELDER_WORDS:
+    if words & _ELDER_WORDS or any(w in role for w in _ELDER_CJK):
         return "elder"
-    if words & _CHILD_WORDS:
+    if words & _CHILD_WORDS or any(w in role for w in _CHILD_CJK):
         return "child"
     return "adult"
 
