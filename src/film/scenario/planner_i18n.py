@@ -224,7 +224,8 @@ class Reader:
             prev = tokens[i - 1].lower() if i else ""
             if not tok[:1].isupper() or (tok.isupper() and len(tok) > 1):
                 continue
-            if self._common(tok) or (self.lang == "de" and prev in self.lex.articles):
+            if self._common(tok) or prev in self.lex.place_words \
+                    or (self.lang == "de" and prev in self.lex.articles):
                 continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             if self.lang == "de" and not (nxt[:1].islower() or prev in self.lex.speech_verbs):

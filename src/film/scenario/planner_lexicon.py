@@ -46,6 +46,7 @@ class Lexicon:
     articles: frozenset[str] = frozenset()
     he: frozenset[str] = frozenset()
     she: frozenset[str] = frozenset()
+    place_words: frozenset[str] = frozenset()
 
 
 _TIMES = {
@@ -224,6 +225,11 @@ _ARTICLES = {
     "de": "der die das den dem des ein eine einen einem einer eines im am zum zur vom beim "
           "sein seine ihr ihre dieser diese",
 }
+#: words after which a capitalised word is a place ("le port de Marseille"), not a person
+_PLACE_WORDS = {
+    "es": "en a de desde hacia por", "fr": "à en de du des au aux dans vers sur",
+    "de": "in nach aus von bei zu", "ar": "",
+}
 _PRONOUNS = {
     "zh": ("他", "她"), "ja": ("彼", "彼女"), "es": ("él", "ella"), "fr": ("il", "elle"),
     "de": ("er", "sie"), "ar": ("هو", "هي"),
@@ -237,7 +243,8 @@ def _lexicon(lang: str) -> Lexicon:
         places=_pairs(_PLACES[lang]), times=_cues(_TIMES[lang]), moods=_cues(_MOODS[lang]),
         weather=_cues(_WEATHER[lang]), speech_verbs=frozenset(_VERBS[lang].split()),
         articles=frozenset(_ARTICLES.get(lang, "").split()),
-        he=frozenset({he}), she=frozenset({she}))
+        he=frozenset({he}), she=frozenset({she}),
+        place_words=frozenset(_PLACE_WORDS.get(lang, "").split()))
 
 
 LEXICONS: dict[str, Lexicon] = {lang: _lexicon(lang) for lang in _NOUNS}
