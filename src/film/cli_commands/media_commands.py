@@ -47,8 +47,8 @@ def _project_for(description: str) -> Path:
 @compose_options
 @run_options
 def run_command(description_arg, description, description_file, num_shots, model, style, mood,
-                aspect_ratio, shot_duration, stream, no_cache, shots, project_dir, overwrite,
-                **kw):  # type: ignore[no-untyped-def]
+                language, aspect_ratio, shot_duration, stream, no_cache, shots, project_dir,
+                overwrite, **kw):  # type: ignore[no-untyped-def]
     """Make the whole film: scenario → images → video → speech → compose.
 
     \b
@@ -75,7 +75,7 @@ def run_command(description_arg, description, description_file, num_shots, model
     if no_description:
         raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
     request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
-                            shot_duration)
+                            shot_duration, language)
     from film.project import Project
 
     quiet = bool(opts.get("quiet") or opts.get("as_json"))

@@ -45,7 +45,7 @@ from film.providers.contract import (
 from film.text import call_name
 
 #: bump when a change to the drawing should make existing frames stale
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4  # 4: Noto fonts, every script
 #: how much of the plate a shot type shows (1 = all of it), by shot type
 _ZOOM = {"extreme-wide": 1.0, "establishing": 1.0, "aerial": 1.0, "wide": 1.0, "pov": 1.1,
          "tracking": 1.15, "full": 1.15, "medium-wide": 1.3, "two-shot": 1.4, "medium": 1.6,

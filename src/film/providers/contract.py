@@ -120,6 +120,8 @@ class ImageRequest(BaseModel):
     total: int = 1
     #: the sheets of the characters in frame and the plate of the shot's location
     references: list[Reference] = Field(default_factory=list)
+    #: the film's language (captions and name tags pick glyph shapes by it)
+    language: str | None = None
 
     def noted(self) -> dict[str, Any]:
         """What the manifest records of this request: the references the shot used."""
@@ -142,6 +144,8 @@ class SpeechRequest(BaseModel):
     voice: str | None = None
     shot_id: str = ""
     roles: list[str] = Field(default_factory=list, description="All speaking roles, in order.")
+    #: the film's language; a line in another script is spoken in its own (film.lang)
+    language: str | None = None
 
 
 class Provider(ABC):

@@ -25,6 +25,7 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, A
         seed=shot_seed(shot, run.take(shot.shot_id, "images")),
         style=run.shot_list.style, mood=run.shot_list.mood, title=run.shot_list.title,
         index=shots.index(shot), total=len(shots), references=refs,
+        language=run.shot_list.language,
     )
     inputs: dict[str, Any] = {
         "prompt": shot.enhanced_prompt, "negative": shot.negative_prompt,
@@ -35,4 +36,6 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[ImageRequest, dict[str, A
         inputs["request"] = request.model_dump(
             mode="json", exclude={"shot": {"dialogue", "narration"},
                                   "references": {"__all__": {"path"}}})
+        if request.language is None:
+            del inputs["request"]["language"]
     return request, inputs
