@@ -136,7 +136,9 @@ def test_regen_character_remakes_its_sheet_and_every_shot_it_is_in(tmp_path):
     assert {(s, k) for s, k in redone if s in ("sheets", "plates", "images")} == {
         ("sheets", "tom"), ("images", "s1"), ("images", "s3"), ("images", "s4")}
     assert ("video", "s2") not in redone and ("compose", "film") in redone
-    assert manifest(project)["settings"]["takes"]["tom:sheets"] == 1
+    takes = manifest(project)["takes"]["sheets/tom"]
+    assert takes["chosen"] == 2 and takes["takes"]["2"]["variant"] == 1  # a new take
+    assert (project / "takes" / "sheets" / "tom" / "1.png").is_file()  # the old one is kept
 
     _, events = run("regen", "-p", str(project), "--location", "Market",
                     "--video-provider", "offline")

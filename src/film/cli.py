@@ -56,10 +56,11 @@ def register() -> None:
         project_commands,
         scenario_commands,
         story_commands,
+        takes_commands,
     )
 
     for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands):
+                   project_commands, takes_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from film.aio import gather_or_cancel
-from film.build.produce import Producer
 from film.build.summary import RunSummary, StageMetrics
+from film.build.takes import TakeMaker
 from film.config import Settings
 from film.costs import Budget
 from film.errors import BudgetExceeded, ConfigError, FilmError, InputError
@@ -30,7 +30,7 @@ from film.stages.table import STAGES, Stage, items_of, key_of, stage
 from film.vendors.retry import RetryPolicy
 
 
-class Engine(Producer):
+class Engine(TakeMaker):
     """One run over one project. Use `await Engine(...).run()`.
 
     `shot_list` may be None when the run plans it (the scenario stage) or when the project
@@ -113,10 +113,6 @@ class Engine(Producer):
     def failures(self) -> list[str]:
         return self.summary.failures
 
-    def take(self, key: str, stage_name: str) -> int:
-        """How many times `film regen` redid this artifact (0: never): part of the seed."""
-        return int(self.manifest.settings.get("takes", {}).get(f"{key}:{stage_name}", 0))
-
     def uses_references(self) -> bool:
         """Whether the run makes and uses reference sheets and plates: when the image
         provider draws from them, or when the run was asked for them alone (`film sheets`)."""
@@ -178,6 +174,8 @@ class Engine(Producer):
         """Plan the artifact of `st` for `item` (a shot, a scene; None: the film's) and
         produce it. Returns the file, or None when it failed and --on-error is skip."""
         try:
+            if st.takes:
+                return await self.make_takes(st, item)
             provider = self.provider(st)
             request, inputs = st.plan(self, item, provider)
             key = key_of(st.scope, item) if item is not None else None
@@ -196,7 +194,6 @@ class Engine(Producer):
         self.preflight()
         with self.project.lock():
             self._load()  # under the lock: what another run wrote meanwhile counts
-            self._count_takes()
             try:
                 async with self._http_client() as client:
                     self.client = client
@@ -222,13 +219,6 @@ class Engine(Producer):
             self.summary.failures.append(f"{where}: {self.summary.error}")
         self.sink.emit("error", stage=where, message=self.summary.error,
                        exit_code=_exit_code(exc))
-
-    def _count_takes(self) -> None:
-        """`film regen`: each forced artifact is a new take, with a new seed."""
-        takes = self.manifest.settings.setdefault("takes", {})
-        for key, stage_name in self.options.force:
-            label = f"{key}:{stage_name}"
-            takes[label] = takes.get(label, 0) + 1
 
     async def _film_stage(self, st: Stage) -> None:
         self.summary.stages[st.name].planned = 1

@@ -13,7 +13,7 @@ from film.build.engine import Engine
 from film.build.freshness import input_hash_of, is_current, placed_by_hand, resumable, settled
 from film.config import Settings
 from film.errors import FilmError
-from film.project import Project
+from film.project import Artifact, Project
 from film.schema import Shot, ShotList
 from film.stages.references import references_for
 from film.stages.table import SHOT_STAGES, STAGES, Stage, items_of, key_of, stage
@@ -50,6 +50,7 @@ def project_status(project: Project, shot_list: ShotList | None, settings: Setti
             if row[name] in ("done", "fallback") and any(
                     row.get(dep) in CHANGING for dep in st.depends):
                 row[name] = "stale"  # what it reads will change, so will it
+        row["takes"] = _takes_row(engine, shot.shot_id)
         rows.append(row)
     film = {}
     for st in STAGES:
@@ -81,6 +82,33 @@ def _reference_rows(engine: Engine, running: bool, has_shots: bool) -> list[dict
             used = [shot_id for shot_id, refs in uses.items() if (scope, row["key"]) in refs]
             rows.append({"kind": scope, "key": row["key"], "state": row[name], "shots": used})
     return rows
+
+
+def _takes_row(engine: Engine, key: str) -> dict[str, Any]:
+    """Per stage with takes: how many takes the shot has, which one is used and who chose it."""
+    found = {}
+    for name in SHOT_STAGES:
+        st = stage(name)
+        takes = engine.takes_of(st, key) if st.takes else None
+        if takes is not None and takes.takes:
+            found[name] = {"count": len(takes.takes), "chosen": takes.chosen, "by": takes.by,
+                           "set_aside": sorted(n for n, t in takes.takes.items()
+                                               if t.discarded and n != takes.chosen)}
+    return found
+
+
+def _take_under_way(engine: Engine, st: Stage, key: str) -> Artifact | None:
+    """The entry of a take of the chosen variant that a run submitted or failed to make,
+    while the stage's own file is not there yet."""
+    takes = engine.takes_of(st, key)
+    variant = takes.variant() if takes.chosen is not None else 0
+    for number, take in sorted(takes.takes.items(), reverse=True):
+        path = st.take_path(engine.project.root, key, number)
+        found = engine.manifest.artifacts.get(engine.project.rel(path))
+        if take.variant == variant and found is not None \
+                and found.status in ("submitted", "failed"):
+            return found
+    return None
 
 
 def _relevant(engine: Engine, st: Stage) -> bool:
@@ -122,6 +150,8 @@ def artifact_state(engine: Engine, st: Stage, shot: Shot | None, running: bool) 
     key = key_of(st.scope, shot) if shot is not None else None
     out: Path = engine.output_of(st, key)
     entry = settled(engine.manifest.artifacts.get(engine.project.rel(out)), out)
+    if st.takes and key is not None and (entry is None or not out.is_file()):
+        entry = _take_under_way(engine, st, key) or entry
     if entry is None:
         return "manual" if out.is_file() else "missing"
     if entry.status == "submitted":
@@ -133,6 +163,10 @@ def artifact_state(engine: Engine, st: Stage, shot: Shot | None, running: bool) 
     if entry.provider == "manual" or placed_by_hand(entry, out):
         return "manual"
     provider = engine.provider(st)  # the one the next run uses
+    if st.takes and shot is not None:
+        takes = engine.takes_of(st, key)  # type: ignore[arg-type]
+        if engine.choice_stands(st, shot, takes, provider):
+            return "done" if entry.meta.get("take") == takes.chosen else "stale"
     try:
         _request, inputs = st.plan(engine, shot, provider)
     except (FilmError, OSError):

@@ -16,6 +16,7 @@ from film.stages.table import MEDIA_STAGES, STAGES
 RUN_KEYS: tuple[str, ...] = (
     *(st.dest for st in STAGES if st.dest), *COMPOSE_FIELDS, "no_music", "max_cost",
     "on_error", "force", "refresh", "only", "concurrency", "resolution", "as_json", "quiet",
+    "takes",
 )
 
 

@@ -59,6 +59,8 @@ class RunOptions:
     retry: Any = None
     #: only these shots (film regen); None: every shot
     only: frozenset[str] | None = None
+    #: candidates per item of a stage with takes ({"images": 3}: `--takes 3`); absent: one
+    takes: dict[str, int] = field(default_factory=dict)
     #: the scenario stage's request (a ScenarioRequest), when the run plans the shots
     scenario: Any = None
     #: the story's options (a StoryOptions), when the run develops a story

@@ -13,8 +13,10 @@ from film.stages.base import Run, shot_seed
 from film.stages.table import stage
 
 
-def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, Any]]:
-    """The request for the shot's clip; its input hash includes the still's content."""
+def plan(run: Run, shot: Shot, provider: Any,
+         take: int | None = None) -> tuple[VideoRequest, dict[str, Any]]:
+    """The request for the shot's clip; its input hash includes the still's content. `take`:
+    the variant (seed offset) to plan, by default the chosen take's."""
     image = stage("images").path(run.project.root, shot.shot_id)
     exists = image.exists()
     if not exists and not run.dry:
@@ -26,7 +28,8 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, A
     width, height = run.size
     request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
                            height=height, fps=FPS,
-                           seed=shot_seed(shot, run.take(shot.shot_id, "video")))
+                           seed=shot_seed(shot, run.take(shot.shot_id, "video")
+                                          if take is None else take))
     inputs = {
         "image": file_digest(image) if exists else None, "duration": shot.duration,
         "size": [width, height], "fps": FPS, "prompt": shot.enhanced_prompt,
