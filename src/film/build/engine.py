@@ -114,12 +114,12 @@ class Engine(TakeMaker):
         return self.summary.failures
 
     def uses_references(self) -> bool:
-        """Whether the run makes and uses reference sheets and plates: when the image
-        provider draws from them, or when the run was asked for them alone (`film sheets`)."""
+        """Whether the run makes and uses reference sheets and plates: when the image (or
+        video) provider draws from them, or when the run was asked for them alone."""
         asked = {s.name for s in self.selected}
         if "images" not in asked and asked & {"sheets", "plates"}:
             return True
-        return bool(self.provider(stage("images")).uses_references)
+        return any(self.provider(stage(name)).uses_references for name in ("images", "video"))
 
     def output_of(self, st: Stage, key: str | None = None) -> Any:
         """Where `st` writes its artifact in this run."""

@@ -13,7 +13,7 @@ from film.config import Settings
 from film.errors import InputError
 from film.events import EventSink
 from film.project import Project
-from film.providers.registry import default_provider
+from film.providers.registry import default_provider, drawing_provider
 from film.schema import ShotList, load_shot_list
 from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
 from film.stages.table import STAGES, stage
@@ -71,7 +71,7 @@ def build_options(settings: Settings, project: Project | None = None, *,
     for st in STAGES:
         if st.follows and st.dest and chosen.get(st.dest) is None \
                 and not getattr(settings, st.default_setting or "", None):
-            providers[st.name] = providers[st.follows]
+            providers[st.name] = drawing_provider(providers[st.follows])
     for st in STAGES:
         chosen.pop(st.dest or "", None)
     if chosen.get("story") is None and project is not None:

@@ -136,6 +136,13 @@ class VideoRequest(BaseModel):
     height: int
     fps: int = FPS
     seed: int = 0
+    #: the characters' sheets (and location's plate) for a model that takes references
+    references: list[Reference] = Field(default_factory=list)
+
+    def noted(self) -> dict[str, Any]:
+        """What the manifest records of this request: the references the clip used."""
+        refs = [f"{r.kind}:{r.key}" for r in self.references]
+        return {"references": refs} if refs else {}
 
 
 class SpeechRequest(BaseModel):
@@ -171,6 +178,12 @@ class Provider(ABC):
     def estimate_cost(self, request: Any) -> float:
         return 0.0
 
+    @property
+    def uses_references(self) -> bool:
+        """Whether what it makes is made from the characters' sheets and the locations'
+        plates (when no provider of a run uses them, the run makes none)."""
+        return False
+
     def price_known(self) -> bool:
         """Whether costs of this provider can be estimated (free ones always can; a remote
         one says so from its price rule in the media catalogue)."""
@@ -182,12 +195,6 @@ class Provider(ABC):
 
 class ImageProvider(Provider):
     kind = "image"
-
-    @property
-    def uses_references(self) -> bool:
-        """Whether this provider's stills are made from the characters' sheets and the
-        locations' plates (when none does, the run makes none)."""
-        return False
 
     @abstractmethod
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:

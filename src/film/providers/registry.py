@@ -75,6 +75,21 @@ def split_name(name: str) -> tuple[str, str | None]:
     return vendor.lower(), (model or None)
 
 
+def drawing_provider(name: str) -> str:
+    """The image provider that draws the references for image provider `name`: itself, or
+    its vendor's text-to-image default when its model needs a reference image to run."""
+    vendor, model = split_name(name)
+    if vendor not in ("fal", "replicate") or model is None:
+        return name
+    from film.providers.catalogue import find_model
+
+    try:
+        entry = find_model(vendor, "image", model)
+    except ConfigError:
+        return name
+    return vendor if entry.requires_reference else name
+
+
 def provider_names(kind: str) -> list[str]:
     """The vendor names known for `kind`."""
     return sorted(REGISTRY[kind])

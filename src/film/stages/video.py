@@ -10,6 +10,7 @@ from film.media.ffmpeg import FPS
 from film.providers.contract import VideoRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
+from film.stages.references import reference_inputs, references_for
 from film.stages.table import stage
 
 
@@ -26,10 +27,11 @@ def plan(run: Run, shot: Shot, provider: Any,
             "there).",
         )
     width, height = run.size
+    refs = references_for(run, shot) if provider.uses_references else []
     request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
                            height=height, fps=FPS,
                            seed=shot_seed(shot, run.take(shot.shot_id, "video")
-                                          if take is None else take))
+                                          if take is None else take), references=refs)
     inputs = {
         "image": file_digest(image) if exists else None, "duration": shot.duration,
         "size": [width, height], "fps": FPS, "prompt": shot.enhanced_prompt,
@@ -37,4 +39,6 @@ def plan(run: Run, shot: Shot, provider: Any,
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
         "shot_number": shot.shot_number, "seed": request.seed,
     }
+    if refs:  # a model that takes the characters' sheets: a changed sheet is a new clip
+        inputs["references"] = reference_inputs(refs)
     return request, inputs
