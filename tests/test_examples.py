@@ -353,3 +353,20 @@ def test_the_hand_written_cast_is_kept(tmp_path) -> None:
     cast = json.loads((STORIES / "cast.json").read_text())["characters"]
     assert [c["name"] for c in bible["characters"][:2]] == [c["name"] for c in cast]
     assert bible["characters"][0]["visual"] == cast[0]["visual"]
+
+
+def test_the_two_character_example_makes_one_sheet_each_and_every_still(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from film.cli import cli
+
+    shots = Path(__file__).resolve().parents[1] / "examples" / "stories" / "two_characters.json"
+    project = tmp_path / "pier"
+    result = CliRunner().invoke(cli, ["images", str(shots), "-p", str(project), "--provider",
+                                      "composite", "--resolution", "320x180"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (project / "references" / "characters").iterdir()) == \
+        ["mara.png", "tom.png"]
+    assert sorted(p.name for p in (project / "references" / "locations").iterdir()) == \
+        ["market.png", "pier.png"]
+    assert len(list((project / "images").glob("*.png"))) == 5
