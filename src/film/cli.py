@@ -57,10 +57,11 @@ def register() -> None:
         scenario_commands,
         story_commands,
         takes_commands,
+        workflow_commands,
     )
 
     for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands, takes_commands):
+                   project_commands, takes_commands, workflow_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

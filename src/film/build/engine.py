@@ -21,7 +21,7 @@ from film.build.summary import RunSummary, StageMetrics
 from film.build.takes import TakeMaker
 from film.config import Settings
 from film.costs import Budget
-from film.errors import BudgetExceeded, ConfigError, FilmError, InputError
+from film.errors import BudgetExceeded, ConfigError, FilmError, InputError, WaitingForChoice
 from film.events import EventSink, QuietSink
 from film.project import Manifest, Project
 from film.schema import ShotList, load_shot_list
@@ -197,14 +197,18 @@ class Engine(TakeMaker):
             try:
                 async with self._http_client() as client:
                     self.client = client
-                    for phase in _phases(self.selected):
+                    for phase in _phases(self.selected, frozenset(self.options.checkpoints)):
                         self._phase = "+".join(st.name for st in phase)
                         if phase[0].scope == "film":
                             await self._film_stage(phase[0])
                         else:
                             await self._item_phase(phase)
+                        for checkpoint in self.options.checkpoints.get(phase[-1].name, ()):
+                            checkpoint(self)
                 self._remember()
             except BaseException as exc:
+                if isinstance(exc, WaitingForChoice):
+                    self._remember()  # a run stopped for a choice continues the same way
                 self._failed(exc)
                 raise
             finally:
@@ -241,7 +245,7 @@ class Engine(TakeMaker):
         tasks: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
         async def node(st: Stage, item: Any, key: str) -> Any:
-            for dep in st.depends:
+            for dep in (*st.depends, *self.options.after.get(st.name, ())):
                 task = tasks.get((dep, key))
                 if task is not None and await task is None:
                     return None  # what it reads failed (--on-error skip)
@@ -268,6 +272,8 @@ class Engine(TakeMaker):
                 chosen[st.dest] = self.provider_name(st)
         if any(st.kind == "compose" for st in self.selected):
             chosen.update(self.options.compose.remembered())
+        if self.options.workflow:
+            chosen["workflow"] = self.options.workflow
         self.manifest.settings.setdefault("options", {}).update(chosen)
         if self.options.story is not None and any(st.kind == "story" for st in self.selected):
             self.manifest.settings["story"] = self.options.story.model_dump(mode="json")
@@ -292,12 +298,15 @@ class Engine(TakeMaker):
         self.sink.emit("run_finished", **self.summary.as_dict())
 
 
-def _phases(stages: tuple[Stage, ...]) -> Iterator[tuple[Stage, ...]]:
+def _phases(stages: tuple[Stage, ...],
+            checkpoints: frozenset[str] = frozenset()) -> Iterator[tuple[Stage, ...]]:
     """Film-wide stages alone, runs of stages of one scope (per shot, per scene, ...)
-    together, in table order."""
+    together, in table order; a stage with a checkpoint after it (a workflow's `choose`
+    step) ends its phase."""
     run: list[Stage] = []
     for st in stages:
-        if run and (st.scope == "film" or st.scope != run[0].scope):
+        if run and (st.scope == "film" or st.scope != run[0].scope
+                    or run[-1].name in checkpoints):
             yield tuple(run)
             run = []
         if st.scope == "film":

@@ -89,6 +89,19 @@ def build_options(settings: Settings, project: Project | None = None, *,
     return RunOptions(providers=providers, compose=compose, **chosen)
 
 
+def project_options(settings: Settings, project: Project, **given: Any) -> RunOptions:
+    """The options the next `film run -p DIR` would use: `build_options` with the workflow
+    the project follows applied (its stages, providers, takes, fit and checkpoints)."""
+    from film.build.workflows import followed, workflow_options
+
+    flow = followed(project)
+    if flow is not None:
+        workflow, spec = flow
+        given = workflow_options(workflow, spec, given)
+        given["stages"] = workflow.stages
+    return build_options(settings, project, **given)
+
+
 def _compose_options(chosen: dict[str, Any], no_music: bool, check_music: bool
                      ) -> ComposeOptions:
     values = {key: chosen.pop(key) for key in COMPOSE_FIELDS if key in chosen}

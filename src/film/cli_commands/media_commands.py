@@ -19,7 +19,7 @@ from film.cli_commands.common import (
     run_options,
     settings,
 )
-from film.cli_commands.execute import media_options, run_stages
+from film.cli_commands.execute import media_options, run_stages, with_workflow
 from film.cli_commands.scenario_commands import (
     build_request,
     description_options,
@@ -60,13 +60,17 @@ def _project_for(description: str) -> Path:
 @click.option("--overwrite", "--new-shots", "overwrite", is_flag=True,
               help="Replace the project's shots.json even if it was edited by hand (the old "
               "one is kept in .film/history/).")
+@click.option("--workflow", metavar="NAME|FILE", default=None,
+              help="The chain of steps to follow: film (default), animatic, storyboard, "
+              "audio-first, or a .toml file (film workflows lists them); the project "
+              "remembers it.")
 @provider_options
 @takes_options
 @compose_options
 @run_options
 def run_command(description_arg, description, description_file, num_shots, model, style, mood,
                 language, aspect_ratio, shot_duration, stream, no_cache, shots, project_dir,
-                overwrite, takes, video_takes, **kw):  # type: ignore[no-untyped-def]
+                overwrite, workflow, takes, video_takes, **kw):  # type: ignore[no-untyped-def]
     """Make the whole film: scenario → images → video → speech → compose.
 
     \b
@@ -85,12 +89,15 @@ def run_command(description_arg, description, description_file, num_shots, model
     opts["takes"] = takes_wanted(takes, video_takes)
     no_description = text is None and description_file is None
     if shots is None and no_description and project_dir is not None \
-            and (project_dir / "shots.json").exists():
-        return run_stages(project_dir, None, MEDIA_STAGES, opts)  # continue DIR's shot list
+            and (project_dir / "shots.json").exists():  # continue DIR's shot list
+        return run_stages(project_dir, None, *with_workflow(project_dir, workflow,
+                                                             MEDIA_STAGES, opts))
     if shots is not None:
         if project_dir is None:
             raise click.UsageError("with --shots, name the project folder with -p/--project")
-        return run_stages(project_dir, shots, MEDIA_STAGES, opts, overwrite=overwrite)
+        return run_stages(project_dir, shots, *with_workflow(project_dir, workflow,
+                                                              MEDIA_STAGES, opts),
+                          overwrite=overwrite)
     if no_description:
         raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
     request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
@@ -105,7 +112,8 @@ def run_command(description_arg, description, description_file, num_shots, model
         opts["force"] = frozenset({("film", "scenario")})
     if no_cache:
         opts["refresh"] = frozenset({"scenario"})
-    return run_stages(project, None, ("scenario", *MEDIA_STAGES), opts)
+    return run_stages(project, None, *with_workflow(project, workflow,
+                                                    ("scenario", *MEDIA_STAGES), opts))
 
 
 def _stage_command(st: Stage) -> click.Command:

@@ -133,7 +133,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 _COLOURS = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
             "running": "cyan", "pending": "cyan", "fallback": "magenta", "manual": "blue",
-            "-": "dim"}
+            "waiting": "bold yellow", "-": "dim"}
 
 
 def status_table(rows: list[dict[str, Any]], stages: list[str],

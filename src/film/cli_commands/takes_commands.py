@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from film.cli_commands.common import mark_json, project_option, settings
-from film.cli_commands.execute import run_stages
+from film.cli_commands.execute import run_stages, with_workflow
 from film.stages.table import MEDIA_STAGES, STAGES
 
 #: stages whose artifacts have takes, as `film choose --stage` names them
@@ -29,8 +29,9 @@ TAKE_STAGES: tuple[str, ...] = tuple(st.name for st in STAGES if st.takes)
 @click.option("--no-run", is_flag=True, help="Only record the choice; the next `film run` "
               "remakes what follows from it.")
 @click.option("--json", "as_json", is_flag=True, help="Progress as JSON lines.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final file.")
 def choose_command(project_dir, shot_id, character, location, number, stage, no_run,
-                   as_json):  # type: ignore[no-untyped-def]
+                   as_json, quiet):  # type: ignore[no-untyped-def]
     """Use take K of a shot's still (or clip, sheet, plate), then remake what follows from it.
 
     The other takes are set aside, not deleted: choose one of them again at any time, or
@@ -59,13 +60,13 @@ def choose_command(project_dir, shot_id, character, location, number, stage, no_
     with project.lock():
         engine = Engine(project, shot_list, build_options(s, project, check_music=False), s)
         st = stage_of(stage_name)
-        item, users = item_named(engine, st, named[0])
+        item, _users = item_named(engine, st, named[0])
         engine.choose(st, item, number)
-    if not as_json:
-        click.echo(f"{stage_name} of {named[0]}: take {number} chosen")
-    if not no_run:
-        run_stages(project_dir, None, MEDIA_STAGES,
-                   {"only": frozenset(users), "as_json": as_json})
+    if not (as_json or quiet):
+        click.echo(f"{stage_name} of {named[0]}: take {number} chosen", err=True)
+    if not no_run:  # the project's workflow goes on: only what follows the choice is stale
+        opts = {"as_json": as_json, "quiet": quiet}
+        run_stages(project_dir, None, *with_workflow(project_dir, None, MEDIA_STAGES, opts))
 
 
 def _stage_for(stage: str | None, shot_id: str | None, character: str | None,

@@ -11,6 +11,7 @@ from film.providers.contract import VideoRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
 from film.stages.references import reference_inputs, references_for
+from film.stages.speech import shot_length
 from film.stages.table import stage
 
 
@@ -28,12 +29,13 @@ def plan(run: Run, shot: Shot, provider: Any,
         )
     width, height = run.size
     refs = references_for(run, shot) if provider.uses_references else []
-    request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
+    duration = shot_length(run, shot)
+    request = VideoRequest(shot=shot, image_path=image, duration=duration, width=width,
                            height=height, fps=FPS,
                            seed=shot_seed(shot, run.take(shot.shot_id, "video")
                                           if take is None else take), references=refs)
     inputs = {
-        "image": file_digest(image) if exists else None, "duration": shot.duration,
+        "image": file_digest(image) if exists else None, "duration": duration,
         "size": [width, height], "fps": FPS, "prompt": shot.enhanced_prompt,
         "negative": shot.negative_prompt,
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
