@@ -54,14 +54,15 @@ def register() -> None:
         media_commands,
         models_commands,
         project_commands,
+        providers_commands,
         scenario_commands,
         story_commands,
         takes_commands,
         workflow_commands,
     )
 
-    for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands, takes_commands, workflow_commands):
+    for module in (story_commands, scenario_commands, models_commands, providers_commands,
+                   media_commands, project_commands, takes_commands, workflow_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
