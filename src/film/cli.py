@@ -36,6 +36,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film video      images       -> clips/*.mp4       (fal, Replicate, ComfyUI, offline)
       film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
+      film review     everything   -> review.html + contact.png (takes side by side)
     \b
     Keys come from the environment or .env (see .env_template); without them every stage
     uses its offline provider. `film models` lists the models and their prices.
@@ -54,13 +55,14 @@ def register() -> None:
         media_commands,
         models_commands,
         project_commands,
+        review_commands,
         scenario_commands,
         story_commands,
         takes_commands,
     )
 
     for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands, takes_commands):
+                   project_commands, takes_commands, review_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
