@@ -300,7 +300,8 @@ def test_workflow_renders_offline_and_uploads_the_film() -> None:
     assert ("film run --description-file examples/description.txt -n 6 -p out --model offline"
             " --json > events.ndjson") in text
     assert "actions/upload-artifact@v4" in text
-    for path in ("out/final.mp4", "out/subtitles.srt", "out/manifest.json", "events.ndjson"):
+    for path in ("out/final.mp4", "out/subtitles.srt", "out/manifest.json", "out/review.html",
+                 "out/contact.png", "events.ndjson"):
         assert path in text
     assert "test -s out/final.mp4" in text
     body, _, paid = text.partition("#  render-paid:")
@@ -310,11 +311,12 @@ def test_workflow_renders_offline_and_uploads_the_film() -> None:
     assert "--max-cost 2" in paid
     body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
     commands = film_commands(body) + film_commands(paid)
-    assert [args[1] for args in commands] == ["run", "estimate", "run"]
+    assert [args[1] for args in commands] == ["run", "review", "estimate", "run"]
     contexts = [parse([a for a in args if a not in (">", "events.ndjson", "paid-events.ndjson")])
                 for args in commands]
     assert contexts[0].params["model"] == "offline" and contexts[0].params["as_json"]
-    paid_run = contexts[2].params
+    assert contexts[1].params["embed"] and str(contexts[1].params["project_dir"]) == "out"
+    paid_run = contexts[3].params
     assert paid_run["max_cost"] == 2.0 and paid_run["video_provider"].startswith("fal")
 
 

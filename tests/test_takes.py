@@ -35,9 +35,10 @@ def fakes(monkeypatch):
     Script.reset()
 
 
-def engine(tmp_path, settings, shots, **kw) -> Engine:
-    options = RunOptions(providers={"images": "fake", "video": "fake", "speech": "fake"},
-                         stages=("images", "video"), resolution=(320, 180), **kw)
+def engine(tmp_path, settings, shots, image_provider="fake", **kw) -> Engine:
+    kw.setdefault("stages", ("images", "video"))
+    options = RunOptions(providers={"images": image_provider, "video": "fake",
+                                    "speech": "fake"}, resolution=(320, 180), **kw)
     return Engine(Project.at(tmp_path), shots, options, settings, ListSink())
 
 
@@ -285,3 +286,30 @@ def test_estimate_prices_every_take(tmp_path):
     rows = [{r["stage"]: r for r in json.loads(r.stdout)["stages"]} for r in (one, three)]
     assert rows[1]["images"]["items"] == 3 * rows[0]["images"]["items"] == 6
     assert rows[1]["images"]["cost_usd"] == pytest.approx(3 * rows[0]["images"]["cost_usd"])
+
+
+async def test_clip_takes_of_a_still_no_longer_used_are_set_aside(tmp_path, settings):
+    shots = make_shots(1)
+    await run(tmp_path, settings, shots, takes={"images": 2, "video": 2})
+    made = engine(tmp_path, settings, shots)
+    made.choose(stage("images"), shots.shot("shot_001"), 2)
+    await run(tmp_path, settings, shots)
+    clips = takes(tmp_path, "video/shot_001")
+    offered = [n for n, t in clips["takes"].items() if not t["discarded"]]
+    assert offered == [str(clips["chosen"])] == ["3"]  # both clips of still 1 set aside
+
+
+async def test_offline_takes_of_a_still_are_framed_differently(tmp_path, settings):
+    shots = make_shots(1)
+    shots.shots[0].characters = ["Mara"]
+    made = engine(tmp_path, settings, shots, image_provider="offline", takes={"images": 3},
+                  stages=("sheets", "plates", "images"))
+    await made.run()
+    from PIL import Image, ImageChops
+
+    frames = [Image.open(take_file(tmp_path, "images", "shot_001", n)).convert("L")
+              for n in (1, 2, 3)]
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        diff = ImageChops.difference(frames[a], frames[b])
+        # not just the film grain (a few levels): the figure or the view moved
+        assert sum(diff.histogram()[20:]) > 0.01 * diff.width * diff.height

@@ -148,3 +148,32 @@ def test_an_unknown_workflow_name_lists_the_built_ins(tmp_path, shots):
     result = invoke("run", "--shots", shots, "-p", tmp_path / "film", "--workflow", "fastest")
     assert result.exit_code == 2
     assert "no workflow called 'fastest'" in result.output and "animatic" in result.output
+
+
+def test_storyboard_makes_stills_a_contact_sheet_and_the_review_page_only(tmp_path, shots):
+    project = tmp_path / "film"
+    result = invoke("run", "--shots", shots, "-p", project, "--resolution", "320x180",
+                    "--workflow", "storyboard", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (project / "images").iterdir()) == ["shot_001.png",
+                                                                      "shot_002.png"]
+    assert (project / "review.html").is_file() and (project / "contact.png").is_file()
+    assert not (project / "clips").exists() and not (project / "final.mp4").exists()
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert status["workflow"]["state"] == "done"
+    assert {row["video"] for row in status["shots"]} == {"-"}
+    assert "compose" not in status["film"]
+
+
+def test_the_example_workflow_reviews_then_waits_then_finishes(tmp_path, shots):
+    example = Path(__file__).resolve().parents[1] / "examples" / "workflows" / "pick-stills.toml"
+    project = tmp_path / "film"
+    first = invoke("run", "--shots", shots, "-p", project, "--resolution", "320x180",
+                   "--workflow", example)
+    assert first.exit_code == 8
+    page = (project / "review.html").read_text()
+    assert "--shot shot_001 --take 3" in page  # three takes each, offered on the page
+    for shot_id in ("shot_001", "shot_002"):
+        chose = invoke("choose", "-p", project, "--shot", shot_id, "--take", "3", "-q")
+    assert chose.exit_code == 0, chose.output
+    assert measure_duration(project / "final.mp4") > 0.5

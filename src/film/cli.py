@@ -36,6 +36,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film video      images       -> clips/*.mp4       (fal, Replicate, ComfyUI, offline)
       film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
+      film review     everything   -> review.html + contact.png (takes side by side)
     \b
     Keys come from the environment or .env (see .env_template); without them every stage
     uses its offline provider. `film models` lists the models and their prices.
@@ -55,6 +56,7 @@ def register() -> None:
         models_commands,
         project_commands,
         providers_commands,
+        review_commands,
         scenario_commands,
         story_commands,
         takes_commands,
@@ -62,7 +64,8 @@ def register() -> None:
     )
 
     for module in (story_commands, scenario_commands, models_commands, providers_commands,
-                   media_commands, project_commands, takes_commands, workflow_commands):
+                   media_commands, project_commands, takes_commands, review_commands,
+                   workflow_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -93,7 +93,7 @@ class TakeMaker(Producer):
         done = [w for w, entry in zip(wants, made, strict=True) if entry is not None]
         if done:
             self.summary.skipped.discard(key)  # one failed take does not leave the shot out
-        self._set_aside_old(takes, done)
+        self._set_aside_old(st, item, key, takes, provider, done)
         if not holds:
             chosen = self._pick(takes, done, forced)
             if chosen is None:
@@ -235,17 +235,23 @@ class TakeMaker(Producer):
         return await self.produce(st, key, provider, want.request, path, want.inputs,
                                   force=False)
 
-    @staticmethod
-    def _set_aside_old(takes: TakeSet, done: list[_Want]) -> None:
-        """Takes of a variant just made anew (the shot changed) are set aside; the ones made
-        or found now are offered again."""
+    def _set_aside_old(self, st: Stage, item: Any, key: str, takes: TakeSet, provider: Any,
+                       done: list[_Want]) -> None:
+        """Takes made from what the item was before (another prompt, another still) are set
+        aside; the ones made or found now are offered again."""
         fresh = {w.number for w in done}
-        variants = {w.variant for w in done}
+        current: dict[int, str] = {}
         for number, take in takes.takes.items():
             if number in fresh:
                 take.discarded = False
-            elif take.variant in variants:
-                take.discarded = True
+            elif take.variant is not None and not take.discarded:
+                if take.variant not in current:
+                    _request, inputs = st.plan(self, item, provider, take=take.variant)
+                    current[take.variant] = input_hash_of(st.name, provider, inputs)
+                path = st.take_path(self.project.root, key, number)
+                entry = self.manifest.artifacts.get(self.project.rel(path))
+                if entry is None or entry.input_hash != current[take.variant]:
+                    take.discarded = True
 
     @staticmethod
     def _pick(takes: TakeSet, done: list[_Want], forced: bool) -> int | None:

@@ -122,6 +122,8 @@ class ImageRequest(BaseModel):
     references: list[Reference] = Field(default_factory=list)
     #: the film's language (captions and name tags pick glyph shapes by it)
     language: str | None = None
+    #: which take of the shot this is (0: the first); the storyboard varies its framing by it
+    take: int = 0
 
     def noted(self) -> dict[str, Any]:
         """What the manifest records of this request: the references the shot used."""

@@ -22,9 +22,9 @@ def plan(run: Run, shot: Shot, provider: Any,
     shots = run.shot_list.shots
     width, height = run.size
     refs = references_for(run, shot)
+    variant = run.take(shot.shot_id, "images") if take is None else take
     request = ImageRequest(
-        shot=shot, width=width, height=height,
-        seed=shot_seed(shot, run.take(shot.shot_id, "images") if take is None else take),
+        shot=shot, width=width, height=height, seed=shot_seed(shot, variant), take=variant,
         style=run.shot_list.style, mood=run.shot_list.mood, title=run.shot_list.title,
         index=shots.index(shot), total=len(shots), references=refs,
         language=run.shot_list.language,
