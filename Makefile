@@ -22,8 +22,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml examples/plugins/film-solid/pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e examples/plugins/film-solid   # the example plugin and its test
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

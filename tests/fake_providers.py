@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import struct
 import wave
@@ -95,7 +96,7 @@ class FakeImage(Priced, ImageProvider):
 
     async def generate(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
         job = await _job("image", request.shot.shot_id, ctx)
-        out.write_bytes(png_bytes(request.shot.shot_number))
+        out.write_bytes(png_bytes(request.shot.shot_number + 7 * (request.seed % 31)))
         return MediaResult(cost_usd=Script.cost, request_id=job)
 
 
@@ -105,7 +106,8 @@ class FakeVideo(Priced, VideoProvider):
 
     async def animate(self, request: Any, out: Path, ctx: JobContext) -> MediaResult:
         job = await _job("video", request.shot.shot_id, ctx)
-        out.write_bytes(b"fake-mp4:" + request.image_path.read_bytes()[:16])
+        image = hashlib.sha256(request.image_path.read_bytes()).hexdigest()
+        out.write_bytes(f"fake-mp4:{image}:{request.seed}".encode())
         return MediaResult(cost_usd=Script.cost, request_id=job)
 
 

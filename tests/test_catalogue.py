@@ -121,14 +121,15 @@ def test_image_input_in_each_models_field_names(provider, name, expected):
     ("fal", "video", "kling-1.6-elements", "input_image_urls", 4,
      [f"https://r/{i}" for i in range(4)]),
     ("fal", "video", "kling-3-pro", "elements", None,
-     [{"frontal_image_url": f"https://r/{i}"} for i in range(5)]),
+     [{"frontal_image_url": f"https://r/{i}", "reference_image_urls": [f"https://r/{i}"]}
+      for i in range(5)]),
     ("replicate", "video", "kwaivgi/kling-v1.6-pro", "reference_images", 4,
      [f"https://r/{i}" for i in range(4)]),
     ("replicate", "video", "minimax/video-01", "subject_reference", 1, "https://r/0"),
     ("replicate", "image", "black-forest-labs/flux-kontext-pro", "input_image", 1,
      "https://r/0"),
 ])
-def test_reference_fields_and_limits_for_later(provider, kind, name, field, limit, sent):
+def test_reference_fields_and_limits(provider, kind, name, field, limit, sent):
     model = find_model(provider, kind, name)
     assert model.references.field == field and model.references.limit == limit
     urls = [f"https://r/{i}" for i in range(5)]
@@ -173,11 +174,8 @@ def test_billed_clip_length_follows_the_allowed_durations():
                                    and not m.template], ids=lambda m: f"{m.provider}:{m.name}")
 def test_every_entry_works_by_name(settings, model):
     name = f"{model.provider}:{model.name}"
-    if model.requires_reference:  # until reference images are sent (issue 9)
-        with pytest.raises(ConfigError, match="reference"):
-            get_provider(model.kind, name, settings)
-        return
     provider = get_provider(model.kind, name, settings)
+    assert provider.uses_references == (model.references is not None)
     assert provider.catalogue_model == model
     assert provider.price_known() == (model.price is not None)
     request = image_request() if model.kind == "image" else video_request(Path("s.png"), 5)

@@ -19,6 +19,7 @@ from film.media.compose import (
     concat_list_text,
     escape_filter_value,
     plan_segments,
+    subtitles_wrap_unicode,
 )
 from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg_sync
 from film.media.soundtrack import (
@@ -186,7 +187,8 @@ async def test_burned_subtitles_change_the_caption_area(media, tmp_path):
                                        strict=True)]
         assert sum(d > 60 for d in above) > 300  # darkened by the box (and the text)
         # ... and leaves the band and the top of the frame alone (codec noise aside).
-        assert max(abs(x - y) for x, y in zip(a[w * band :], b[w * band :], strict=True)) <= 8
+        # (x264 codes 16-row blocks: the box's block reaches into the band by a few levels)
+        assert max(abs(x - y) for x, y in zip(a[w * band :], b[w * band :], strict=True)) <= 12
         assert a[: w * 60] == b[: w * 60]
 
 
@@ -317,7 +319,8 @@ def test_segment_args():
     graph = graph[graph.index("-filter_complex") + 1]
     assert graph.endswith(",fade=t=in:start_frame=0:nb_frames=6,"
                           "fade=t=out:start_frame=42:nb_frames=6,"
-                          "subtitles=filename=/x/s\\\\:1.ass:fontsdir=/f[v]")
+                          "subtitles=filename=/x/s\\\\:1.ass:fontsdir=/f"
+                          + (":wrap_unicode=1" if subtitles_wrap_unicode() else "") + "[v]")
 
 
 def test_escape_filter_value():

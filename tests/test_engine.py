@@ -95,20 +95,22 @@ async def test_job_id_is_saved_before_waiting_and_a_rerun_collects_it(tmp_path, 
 
     def check(job):
         data = json.loads((tmp_path / "manifest.json").read_text())
-        seen.append(data["artifacts"]["images/shot_001.png"])
+        seen.append(data["artifacts"]["takes/images/shot_001/1.png"])
 
     Script.on_submit_check = check
     await run(tmp_path, settings, shots, stages=("images",))
     assert seen[0]["status"] == "submitted" and seen[0]["request_id"].startswith("job-image")
 
-    # Simulate a run killed while waiting: the entry is "submitted", the file is missing.
+    # Simulate a run killed while waiting: the take is "submitted", no file is there yet.
     project = Project.at(tmp_path)
     manifest = project.load_manifest()
-    entry = manifest.artifacts["images/shot_001.png"]
+    entry = manifest.artifacts["takes/images/shot_001/1.png"]
     entry.status = "submitted"
     entry.request_id = "job-paid-earlier"
+    del manifest.artifacts["images/shot_001.png"]
     project.save_manifest(manifest)
     (tmp_path / "images" / "shot_001.png").unlink()
+    (tmp_path / "takes" / "images" / "shot_001" / "1.png").unlink()
     Script.submits.clear()
     _, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
     assert Script.submits == [] and Script.resumed == ["job-paid-earlier"]
@@ -123,7 +125,8 @@ async def test_budget_cap_stops_cleanly_and_keeps_what_was_made(tmp_path, settin
         await run(tmp_path, settings, shots, stages=("images",), max_cost=1.0, concurrency=1)
     assert "budget cap $1 reached" in info.value.message
     manifest = Project.at(tmp_path).load_manifest()
-    done = [a for a in manifest.artifacts.values() if a.status == "done"]
+    done = [a for a in manifest.artifacts.values()
+            if a.status == "done" and a.path.startswith("images/")]
     assert len(done) == 2 and manifest.total_cost == pytest.approx(0.8)
     assert all((tmp_path / a.path).exists() for a in done)
     # The cap covers the project's total spend, so a rerun cannot spend it again.
@@ -257,7 +260,7 @@ async def test_a_job_that_timed_out_is_collected_next_time_not_paid_again(tmp_pa
     shots = make_shots(1)
     summary, _, _ = await run(tmp_path, settings, shots, stages=("images",))
     assert summary.stages["images"].fallback == 1 and Script.submits == ["job-image:shot_001-0"]
-    entry = Project.at(tmp_path).load_manifest().artifacts["images/shot_001.png"]
+    entry = Project.at(tmp_path).load_manifest().artifacts["takes/images/shot_001/1.png"]
     assert entry.fallback_kind == "transient"
     assert entry.pending_request_id == "job-image:shot_001-0"
 
@@ -294,7 +297,7 @@ async def test_files_placed_by_hand_are_kept(tmp_path, settings):
     _, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
     assert Script.calls["image:shot_001"] == 0 and Script.calls["image:shot_002"] == 1
     assert (tmp_path / "images" / "shot_001.png").read_bytes() == mine
-    assert any("kept the file" in e["text"] for e in sink.of("message"))
+    assert any("put there by hand" in e["text"] for e in sink.of("message"))
     # a made file replaced by hand (same inputs) is kept too, and its clip is redone
     await run(tmp_path, settings, shots, stages=("images", "video"))
     Script.calls.clear()

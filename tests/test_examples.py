@@ -300,7 +300,8 @@ def test_workflow_renders_offline_and_uploads_the_film() -> None:
     assert ("film run --description-file examples/description.txt -n 6 -p out --model offline"
             " --json > events.ndjson") in text
     assert "actions/upload-artifact@v4" in text
-    for path in ("out/final.mp4", "out/subtitles.srt", "out/manifest.json", "events.ndjson"):
+    for path in ("out/final.mp4", "out/subtitles.srt", "out/manifest.json", "out/review.html",
+                 "out/contact.png", "events.ndjson"):
         assert path in text
     assert "test -s out/final.mp4" in text
     body, _, paid = text.partition("#  render-paid:")
@@ -310,11 +311,12 @@ def test_workflow_renders_offline_and_uploads_the_film() -> None:
     assert "--max-cost 2" in paid
     body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
     commands = film_commands(body) + film_commands(paid)
-    assert [args[1] for args in commands] == ["run", "estimate", "run"]
+    assert [args[1] for args in commands] == ["run", "review", "estimate", "run"]
     contexts = [parse([a for a in args if a not in (">", "events.ndjson", "paid-events.ndjson")])
                 for args in commands]
     assert contexts[0].params["model"] == "offline" and contexts[0].params["as_json"]
-    paid_run = contexts[2].params
+    assert contexts[1].params["embed"] and str(contexts[1].params["project_dir"]) == "out"
+    paid_run = contexts[3].params
     assert paid_run["max_cost"] == 2.0 and paid_run["video_provider"].startswith("fal")
 
 
@@ -353,3 +355,20 @@ def test_the_hand_written_cast_is_kept(tmp_path) -> None:
     cast = json.loads((STORIES / "cast.json").read_text())["characters"]
     assert [c["name"] for c in bible["characters"][:2]] == [c["name"] for c in cast]
     assert bible["characters"][0]["visual"] == cast[0]["visual"]
+
+
+def test_the_two_character_example_makes_one_sheet_each_and_every_still(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from film.cli import cli
+
+    shots = Path(__file__).resolve().parents[1] / "examples" / "stories" / "two_characters.json"
+    project = tmp_path / "pier"
+    result = CliRunner().invoke(cli, ["images", str(shots), "-p", str(project), "--provider",
+                                      "composite", "--resolution", "320x180"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (project / "references" / "characters").iterdir()) == \
+        ["mara.png", "tom.png"]
+    assert sorted(p.name for p in (project / "references" / "locations").iterdir()) == \
+        ["market.png", "pier.png"]
+    assert len(list((project / "images").glob("*.png"))) == 5

@@ -136,7 +136,9 @@ def test_regen_character_remakes_its_sheet_and_every_shot_it_is_in(tmp_path):
     assert {(s, k) for s, k in redone if s in ("sheets", "plates", "images")} == {
         ("sheets", "tom"), ("images", "s1"), ("images", "s3"), ("images", "s4")}
     assert ("video", "s2") not in redone and ("compose", "film") in redone
-    assert manifest(project)["settings"]["takes"]["tom:sheets"] == 1
+    takes = manifest(project)["takes"]["sheets/tom"]
+    assert takes["chosen"] == 2 and takes["takes"]["2"]["variant"] == 1  # a new take
+    assert (project / "takes" / "sheets" / "tom" / "1.png").is_file()  # the old one is kept
 
     _, events = run("regen", "-p", str(project), "--location", "Market",
                     "--video-provider", "offline")
@@ -275,3 +277,105 @@ def test_estimate_prices_a_sheet_per_character_and_a_plate_per_place(tmp_path):
     plain = CliRunner().invoke(cli, ["estimate", str(shots), "--image-provider", "fal", "--json"])
     stages = {row["stage"]: row["items"] for row in json.loads(plain.stdout)["stages"]}
     assert stages["sheets"] == stages["plates"] == 0  # a model that takes no references
+
+
+# ---- a remote model that takes reference images ----------------------------------------------
+
+KONTEXT_MULTI = "fal-ai/flux-pro/kontext/multi"
+
+
+def _remote_fal(server, monkeypatch):
+    """fal on 127.0.0.1: storage upload, FLUX schnell (draws the references: a different
+    colour each time) and FLUX Kontext multi (makes the stills from them)."""
+    import itertools
+
+    from film.config import get_settings
+
+    from fakes.remote import image_bytes
+    from fakes.vendors import fal_queue, fal_storage
+
+    fal_storage(server)
+    colours = itertools.count(1)
+
+    def drawn():
+        n = next(colours)
+        server.route("GET", f"/files/ref-{n}", lambda _s: (
+            200, {"Content-Type": "image/png"},
+            image_bytes(size=(320, 180), color=(n * 37 % 256, n * 91 % 256, 90))))
+        return {"images": [{"url": f"{server.url}/files/ref-{n}"}]}
+
+    fal_queue(server, "fal-ai/flux/schnell", drawn, b"", "image/png", request_ids="s")
+    fal_queue(server, KONTEXT_MULTI, lambda: {"images": [{"url": f"{server.url}/files/out"}]},
+              image_bytes(size=(320, 180)), "image/png", request_ids="k")
+    monkeypatch.setenv("FAL_KEY", "fal-key-refs:secret")
+    monkeypatch.setenv("FAL_QUEUE_URL", server.url)
+    monkeypatch.setenv("FAL_REST_URL", server.url)
+    get_settings.cache_clear()
+
+
+def test_remote_shots_carry_exactly_their_references_made_once(tmp_path, monkeypatch):
+    import hashlib
+
+    from fakes.remote import FakeServer
+
+    shots, project = write_project(tmp_path)
+    with FakeServer() as server:
+        _remote_fal(server, monkeypatch)
+        args = ["images", str(shots), "-p", str(project), "--resolution", "320x180",
+                "--provider", "fal:flux-kontext-multi", "--json"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        posts = [s for s in server.seen if s.method == "POST"]
+        drawn = [s for s in posts if s.path == "/fal-ai/flux/schnell"]
+        assert len(drawn) == 4  # two sheets and two plates: once each, not per shot
+        prompts = sorted(json.loads(s.body)["prompt"].split(":")[0] for s in drawn)
+        assert prompts == ["Character reference sheet of Mara", "Character reference sheet of "
+                           "Tom", "Establishing plate of Market", "Establishing plate of Pier"]
+
+        # which uploaded file is which reference: by content
+        uploads = {}
+        for seen in server.seen:
+            if seen.method == "PUT" and seen.path.startswith("/signed/"):
+                n = seen.path.split("/")[2]
+                uploads[f"{server.url}/files/upload-{n}.png"] = hashlib.sha256(
+                    seen.body).hexdigest()
+        refs = {hashlib.sha256(p.read_bytes()).hexdigest(): f"{kind}:{p.stem}"
+                for kind, folder in (("character", "characters"), ("location", "locations"))
+                for p in (project / "references" / folder).glob("*.png")}
+        stills = [json.loads(s.body) for s in posts if s.path == f"/{KONTEXT_MULTI}"]
+        sent = {}
+        for body in stills:
+            who = [refs[uploads[url]] for url in body["image_urls"]]
+            sent[tuple(who)] = body["prompt"]
+        assert set(sent) == {("character:mara", "character:tom", "location:pier"),
+                             ("character:mara", "location:pier"),
+                             ("character:tom", "location:pier"),
+                             ("character:mara", "location:market")}
+        note = sent[("character:mara", "location:market")]
+        assert "image 1 shows Mara" in note and "image 2 shows Market" in note
+        assert "Mara: a woman in a red coat" in note  # her look, in the same words
+
+        again = CliRunner().invoke(cli, args)
+        assert again.exit_code == 0
+        assert len([s for s in server.seen if s.method == "POST"]) == len(posts)  # 0 calls
+
+
+def test_a_clip_model_with_elements_gets_the_characters_sheets_named_in_its_prompt(tmp_path):
+    from film.providers.catalogue import find_model
+    from film.providers.contract import VideoRequest
+    from film.providers.inputs import chosen_references, video_arguments
+
+    mara, tom, place = _refs()
+    shot = Shot(shot_id="s1", shot_number=1, shot_type="two-shot", duration=5,
+                characters=["Mara", "Tom"], enhanced_prompt="Mara and Tom talk")
+    request = VideoRequest(shot=shot, image_path=tmp_path / "s1.png", duration=5, width=1280,
+                           height=720, references=[mara, tom, place])
+    model = find_model("fal", "video", "kling-3-pro")
+    chosen = chosen_references(model, request.references)
+    assert [r.key for r in chosen] == ["mara", "tom"]  # the start frame shows the place
+    args = video_arguments(model, request, "https://s/still.png", ["https://r/m", "https://r/t"])
+    assert args["elements"] == [
+        {"frontal_image_url": "https://r/m", "reference_image_urls": ["https://r/m"]},
+        {"frontal_image_url": "https://r/t", "reference_image_urls": ["https://r/t"]}]
+    assert "@Element1 is Mara; @Element2 is Tom." in args["prompt"]
+    assert args["start_image_url"] == "https://s/still.png"

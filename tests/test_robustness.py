@@ -217,7 +217,7 @@ def test_estimate_does_not_charge_for_a_job_the_next_run_collects(tmp_path, shot
     project = tmp_path / "p"
     invoke("images", shots_file, "-p", project, "--resolution", "320x180", "-q")
     manifest = json.loads((project / "manifest.json").read_text())
-    entry = manifest["artifacts"]["images/shot_001.png"]
+    entry = manifest["artifacts"]["takes/images/shot_001/1.png"]  # the take a run submitted
     manifest["settings"]["options"]["image_provider"] = "fal:flux-schnell"
     from film.build.engine import Engine
     from film.build.freshness import input_hash_of
@@ -236,6 +236,7 @@ def test_estimate_does_not_charge_for_a_job_the_next_run_collects(tmp_path, shot
     entry.update(status="submitted", request_id="paid-1", provider="fal:flux-schnell",
                  input_hash=input_hash_of("images", provider, inputs))
     (project / "images" / "shot_001.png").unlink()
+    (project / "takes" / "images" / "shot_001" / "1.png").unlink()
     (project / "manifest.json").write_text(json.dumps(manifest))
     status = json.loads(invoke("status", "-p", project, "--json").stdout)
     assert status["shots"][0]["images"] == "pending"

@@ -15,6 +15,7 @@ from film.offline.storyboard import (
     render_storyboard_frame,
 )
 from film.offline.storyboard_overlays import bars, clean_text, excerpt, font, wrap
+from film.offline.storyboard_text import length
 from film.providers.contract import ImageRequest, JobContext
 from film.providers.registry import get_provider
 from film.schema import Shot
@@ -202,12 +203,12 @@ def test_text_helpers() -> None:
     text = excerpt(REFERENCE_SHOT["enhanced_prompt"])
     assert text.startswith("Dimly lit detective office")
     assert "8K" not in text and "photorealistic" not in text and "establishing" not in text
-    assert clean_text("Café Noël — Жук  ok") == "Cafe Noel - ok"
+    assert clean_text("Café Noël — Жук \x07 ok") == "Café Noël — Жук ok"  # letters kept
     d = ImageDraw.Draw(Image.new("RGB", (10, 10)))
     f = font(12)
     lines = wrap(d, "word " * 200, f, 150, 2)
     assert len(lines) == 2 and lines[-1].endswith("…")
-    assert all(d.textlength(line, font=f) <= 150 for line in lines)
+    assert all(length(d, line, f) <= 150 for line in lines)
     assert wrap(d, "short", f, 150, 2) == ["short"]
 
 

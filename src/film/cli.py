@@ -36,6 +36,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       film video      images       -> clips/*.mp4       (fal, Replicate, ComfyUI, offline)
       film speech     shots.json   -> audio/*.wav       (OpenAI TTS, a local server, eSpeak NG)
       film compose    clips, audio -> final.mp4 + subtitles.srt   (ffmpeg)
+      film review     everything   -> review.html + contact.png (takes side by side)
     \b
     Many films: film batch JOBS (one per row of a JSON Lines or CSV file; --cluster runs
     them on Dask workers); film cache info|prune (the media films share).
@@ -59,12 +60,17 @@ def register() -> None:
         media_commands,
         models_commands,
         project_commands,
+        providers_commands,
+        review_commands,
         scenario_commands,
         story_commands,
+        takes_commands,
+        workflow_commands,
     )
 
-    for module in (story_commands, scenario_commands, models_commands, media_commands,
-                   project_commands, batch_commands, cache_commands):
+    for module in (story_commands, scenario_commands, models_commands, providers_commands,
+                   media_commands, project_commands, takes_commands, review_commands,
+                   workflow_commands, batch_commands, cache_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -123,6 +123,12 @@ class ProjectLocked(FilmError):
     exit_code = 6
 
 
+class WaitingForChoice(FilmError):
+    """A workflow's `choose` step: the run stops until a take is chosen (`film choose`)."""
+
+    exit_code = 8
+
+
 class MediaError(FilmError):
     """ffmpeg (or another media step) failed; carries the argv and its stderr's last lines."""
 

@@ -95,9 +95,40 @@ class _Settings(BaseModel):
     resolution: dict[Literal["16:9", "9:16", "1:1"], tuple[_Side, _Side]] = Field(
         default_factory=dict)
     roles: list[str] = Field(default_factory=list)
-    takes: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(default_factory=dict)
     options: _Remembered = Field(default_factory=_Remembered)
     story: dict[str, Any] | None = None
+
+
+class Take(BaseModel):
+    """One candidate of an artifact: `takes/<stage>/<key>/<number>.<ext>`.
+
+    Its file's entry in `Manifest.artifacts` says how it was made; here is which variant (the
+    seed offset) it is, and whether it was set aside."""
+
+    #: the seed offset it was made with (None: a file a person put there)
+    variant: int | None = Field(default=0, ge=0, le=10_000)
+    #: set aside: another take was chosen by `film choose`, or its shot changed since
+    discarded: bool = False
+
+
+class TakeSet(BaseModel):
+    """The takes of one artifact (a shot's still or clip), and which one the film uses."""
+
+    takes: dict[int, Take] = Field(default_factory=dict)
+    #: the number of the take at the stage's own path (images/<shot>.png)
+    chosen: int | None = None
+    #: "default" (the first ready one, or a new `film regen`) or "user" (`film choose`)
+    by: Literal["default", "user"] = "default"
+    #: a person's choice holds while the shot's inputs hash to this (they changed: it lapses)
+    under: str | None = None
+
+    def next_number(self) -> int:
+        return max(self.takes, default=0) + 1
+
+    def variant(self) -> int:
+        """The seed offset of the chosen take (0 before any)."""
+        take = self.takes.get(self.chosen) if self.chosen is not None else None
+        return take.variant or 0 if take is not None else 0
 
 
 class Manifest(BaseModel):
@@ -105,12 +136,35 @@ class Manifest(BaseModel):
 
     version: int = 1
     artifacts: dict[str, Artifact] = Field(default_factory=dict)
+    #: the takes of each artifact that has more than one way to be made, by "<stage>/<key>"
+    takes: dict[str, TakeSet] = Field(default_factory=dict)
     ledger: list[dict[str, Any]] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict)
     #: the last scenario generation: model, calls, cache hit, latency, tokens, cost
     llm: dict[str, Any] = Field(default_factory=dict)
     #: choices the project keeps between commands (e.g. an explicit --resolution)
     settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older(cls, data: Any) -> Any:
+        """Manifests of film 0.2 counted `film regen`s per artifact in settings.takes
+        ("shot_001:images": 2): each is now a take set whose chosen take has that variant
+        (the earlier ones were overwritten)."""
+        if not isinstance(data, dict):
+            return data
+        settings = data.get("settings")
+        counts = settings.get("takes") if isinstance(settings, dict) else None
+        if not isinstance(counts, dict) or not counts:
+            return data
+        sets = dict(data.get("takes") or {})
+        for label, count in counts.items():
+            key, _, stage = str(label).rpartition(":")
+            if key and isinstance(count, int) and 0 <= count <= 10_000:
+                sets.setdefault(f"{stage}/{key}", {"takes": {1: {"variant": count}},
+                                                   "chosen": 1})
+        settings = {k: v for k, v in settings.items() if k != "takes"}
+        return {**data, "takes": sets, "settings": settings}
 
     @model_validator(mode="after")
     def _checked(self) -> Manifest:

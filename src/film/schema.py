@@ -183,7 +183,18 @@ class ShotList(BaseModel):
     voices: dict[str, str] = Field(
         default_factory=dict, description="Optional voice per character (or 'narrator')."
     )
+    language: str | None = Field(
+        default=None, max_length=16,
+        description="The language of the dialogue and narration (e.g. zh, fr); prompts stay "
+        "English. A line in another script is spoken and drawn in its own language.")
     shots: list[Shot] = Field(min_length=1, max_length=MAX_SHOTS)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: Any) -> Any:
+        from film.lang import check_language
+
+        return check_language(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ShotList:
@@ -209,6 +220,8 @@ class ShotList(BaseModel):
     def to_json(self) -> str:
         """shots.json text: the reference fields always (null included), optional ones if set."""
         data = self.model_dump(mode="json")
+        if data.get("language") is None:
+            data.pop("language", None)
         for shot in data["shots"]:
             for key in [k for k, v in shot.items() if v is None and k not in _CORE_NULLABLE]:
                 del shot[key]

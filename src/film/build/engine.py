@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from film.aio import gather_or_cancel
-from film.build.produce import Producer
 from film.build.summary import RunSummary, StageMetrics
+from film.build.takes import TakeMaker
 from film.config import Settings
 from film.costs import Budget
-from film.errors import BudgetExceeded, ConfigError, FilmError, InputError
+from film.errors import BudgetExceeded, ConfigError, FilmError, InputError, WaitingForChoice
 from film.events import EventSink, QuietSink
 from film.project import Manifest, Project
 from film.schema import ShotList, load_shot_list
@@ -30,7 +30,7 @@ from film.stages.table import STAGES, Stage, items_of, key_of, stage
 from film.vendors.retry import RetryPolicy
 
 
-class Engine(Producer):
+class Engine(TakeMaker):
     """One run over one project. Use `await Engine(...).run()`.
 
     `shot_list` may be None when the run plans it (the scenario stage) or when the project
@@ -113,17 +113,13 @@ class Engine(Producer):
     def failures(self) -> list[str]:
         return self.summary.failures
 
-    def take(self, key: str, stage_name: str) -> int:
-        """How many times `film regen` redid this artifact (0: never): part of the seed."""
-        return int(self.manifest.settings.get("takes", {}).get(f"{key}:{stage_name}", 0))
-
     def uses_references(self) -> bool:
-        """Whether the run makes and uses reference sheets and plates: when the image
-        provider draws from them, or when the run was asked for them alone (`film sheets`)."""
+        """Whether the run makes and uses reference sheets and plates: when the image (or
+        video) provider draws from them, or when the run was asked for them alone."""
         asked = {s.name for s in self.selected}
         if "images" not in asked and asked & {"sheets", "plates"}:
             return True
-        return bool(self.provider(stage("images")).uses_references)
+        return any(self.provider(stage(name)).uses_references for name in ("images", "video"))
 
     def output_of(self, st: Stage, key: str | None = None) -> Any:
         """Where `st` writes its artifact in this run."""
@@ -178,6 +174,8 @@ class Engine(Producer):
         """Plan the artifact of `st` for `item` (a shot, a scene; None: the film's) and
         produce it. Returns the file, or None when it failed and --on-error is skip."""
         try:
+            if st.takes:
+                return await self.make_takes(st, item)
             provider = self.provider(st)
             request, inputs = st.plan(self, item, provider)
             key = key_of(st.scope, item) if item is not None else None
@@ -196,18 +194,21 @@ class Engine(Producer):
         self.preflight()
         with self.project.lock():
             self._load()  # under the lock: what another run wrote meanwhile counts
-            self._count_takes()
             try:
                 async with self._http_client() as client:
                     self.client = client
-                    for phase in _phases(self.selected):
+                    for phase in _phases(self.selected, frozenset(self.options.checkpoints)):
                         self._phase = "+".join(st.name for st in phase)
                         if phase[0].scope == "film":
                             await self._film_stage(phase[0])
                         else:
                             await self._item_phase(phase)
+                        for checkpoint in self.options.checkpoints.get(phase[-1].name, ()):
+                            checkpoint(self)
                 self._remember()
             except BaseException as exc:
+                if isinstance(exc, WaitingForChoice):
+                    self._remember()  # a run stopped for a choice continues the same way
                 self._failed(exc)
                 raise
             finally:
@@ -222,13 +223,6 @@ class Engine(Producer):
             self.summary.failures.append(f"{where}: {self.summary.error}")
         self.sink.emit("error", stage=where, message=self.summary.error,
                        exit_code=_exit_code(exc))
-
-    def _count_takes(self) -> None:
-        """`film regen`: each forced artifact is a new take, with a new seed."""
-        takes = self.manifest.settings.setdefault("takes", {})
-        for key, stage_name in self.options.force:
-            label = f"{key}:{stage_name}"
-            takes[label] = takes.get(label, 0) + 1
 
     async def _film_stage(self, st: Stage) -> None:
         self.summary.stages[st.name].planned = 1
@@ -251,7 +245,7 @@ class Engine(Producer):
         tasks: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
         async def node(st: Stage, item: Any, key: str) -> Any:
-            for dep in st.depends:
+            for dep in (*st.depends, *self.options.after.get(st.name, ())):
                 task = tasks.get((dep, key))
                 if task is not None and await task is None:
                     return None  # what it reads failed (--on-error skip)
@@ -278,6 +272,8 @@ class Engine(Producer):
                 chosen[st.dest] = self.provider_name(st)
         if any(st.kind == "compose" for st in self.selected):
             chosen.update(self.options.compose.remembered())
+        if self.options.workflow:
+            chosen["workflow"] = self.options.workflow
         self.manifest.settings.setdefault("options", {}).update(chosen)
         if self.options.story is not None and any(st.kind == "story" for st in self.selected):
             self.manifest.settings["story"] = self.options.story.model_dump(mode="json")
@@ -302,12 +298,15 @@ class Engine(Producer):
         self.sink.emit("run_finished", **self.summary.as_dict())
 
 
-def _phases(stages: tuple[Stage, ...]) -> Iterator[tuple[Stage, ...]]:
+def _phases(stages: tuple[Stage, ...],
+            checkpoints: frozenset[str] = frozenset()) -> Iterator[tuple[Stage, ...]]:
     """Film-wide stages alone, runs of stages of one scope (per shot, per scene, ...)
-    together, in table order."""
+    together, in table order; a stage with a checkpoint after it (a workflow's `choose`
+    step) ends its phase."""
     run: list[Stage] = []
     for st in stages:
-        if run and (st.scope == "film" or st.scope != run[0].scope):
+        if run and (st.scope == "film" or st.scope != run[0].scope
+                    or run[-1].name in checkpoints):
             yield tuple(run)
             run = []
         if st.scope == "film":

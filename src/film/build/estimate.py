@@ -89,16 +89,32 @@ def _stage_row(engine: Engine, name: str, shot_list: ShotList,
         base, per_shot = COMPOSE_SECONDS
         return {"stage": name, "provider": provider.name, "items": items, "cost_usd": 0.0,
                 "seconds": (base + per_shot * len(shot_list.shots)) * items}
-    shots = [s for s in items_of(st.scope, engine)
-             if st.applies(s) and (todo is None or key_of(st.scope, s) in todo[name])]
+    requests = _requests(engine, name, todo)
     cost: float | None = None
     if provider.price_known():
-        cost = sum(provider.estimate_cost(st.plan(engine, s, provider)[0]) for s in shots)
+        cost = sum(provider.estimate_cost(request) for request in requests)
     lanes = engine.settings.film_concurrency_remote if provider.remote else 1
-    return {"stage": name, "provider": provider.name, "items": len(shots),
+    return {"stage": name, "provider": provider.name, "items": len(requests),
             "cost_usd": None if cost is None else round(cost, 6),
-            "seconds": math.ceil(len(shots) / lanes) * typical_seconds(st.kind, provider.name)
-            if shots else 0.0}
+            "seconds": math.ceil(len(requests) / lanes) * typical_seconds(st.kind, provider.name)
+            if requests else 0.0}
+
+
+def _requests(engine: Engine, name: str, todo: dict[str, set[str]] | None) -> list[Any]:
+    """The provider requests a run would make for stage `name`: one per item still to make,
+    and for a stage with takes every take still to make (`--takes N`)."""
+    st = stage(name)
+    provider = engine.provider(st)
+    requests: list[Any] = []
+    for item in items_of(st.scope, engine):
+        if not st.applies(item):
+            continue
+        due = todo is None or key_of(st.scope, item) in todo[name]
+        takes = engine.takes_to_make(st, item) if st.takes else []
+        if due and not takes:  # made again: what it reads will change
+            takes = [st.plan(engine, item, provider)[0]]
+        requests += takes
+    return requests
 
 
 def _work_left(project: Project | None, shot_list: ShotList, settings: Settings,

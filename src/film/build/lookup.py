@@ -1,17 +1,18 @@
-"""Find what a name given on the command line means in a project: the character or the
-location it names, and the shots that use its sheet or plate (`film regen --character`)."""
+"""Find what a name given on the command line means in a project: a shot, or the character
+or location it names, and the shots that use it (`film regen --character`, `film choose`)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from film.build.engine import Engine
 from film.config import Settings
 from film.errors import InputError
 from film.project import Project
+from film.providers.contract import Reference
 from film.schema import ShotList
 from film.stages.references import characters_of, locations_of, references_for
-from film.stages.table import stage
+from film.stages.table import Stage, stage
 from film.text import call_name, slug
 
 Kind = Literal["character", "location"]
@@ -27,6 +28,22 @@ def reference_users(project: Project, shot_list: ShotList, settings: Settings, k
 
     engine = Engine(project, shot_list, build_options(settings, project, check_music=False),
                     settings)
+    ref = find_reference(engine, kind, name)
+    return ref.key, shots_using(engine, ref)
+
+
+def item_named(engine: Engine, st: Stage, name: str) -> tuple[Any, list[str]]:
+    """The item of `st`'s scope called `name` (a shot id, a character, a location) and the
+    shots that use it (a shot: itself)."""
+    if st.scope == "shot":
+        shot = engine.shot_list.shot(name)  # InputError naming the known ids
+        return shot, [shot.shot_id]
+    ref = find_reference(engine, st.scope, name)  # type: ignore[arg-type]
+    return ref, shots_using(engine, ref)
+
+
+def find_reference(engine: Engine, kind: Kind, name: str) -> Reference:
+    """The character or location called `name`; InputError naming the known ones."""
     if not engine.uses_references():
         raise InputError(f"this film's stills are not made from references (its image "
                          f"provider, {engine.provider_name(stage('images'))}, takes none)",
@@ -41,6 +58,10 @@ def reference_users(project: Project, shot_list: ShotList, settings: Settings, k
         names = ", ".join(r.name for r in known) or "none"
         raise InputError(f"no {kind} called {name!r} in this film",
                          hint=f"Its {kind}s: {names}.")
-    shots = [s.shot_id for s in shot_list.shots
-             if any(r.kind == kind and r.key == ref.key for r in references_for(engine, s))]
-    return ref.key, shots
+    return ref
+
+
+def shots_using(engine: Engine, ref: Reference) -> list[str]:
+    """The ids of the shots whose stills use this reference, in film order."""
+    return [s.shot_id for s in engine.shot_list.shots
+            if any(r.kind == ref.kind and r.key == ref.key for r in references_for(engine, s))]

@@ -72,15 +72,17 @@ class Producer:
         raise NotImplementedError
 
     async def produce(self, stage: Stage, key: str | None, provider: Any, request: Any,
-                      out: Path, inputs: dict[str, Any]) -> Artifact | None:
+                      out: Path, inputs: dict[str, Any],
+                      force: bool | None = None) -> Artifact | None:
         """Make `out` unless it is current; handle hand edits, resume, budget and fallback.
 
-        Returns its manifest entry, or None when it failed and --on-error is skip."""
+        `force` (default: whether the run's options name this artifact) makes it even when
+        current. Returns its manifest entry, or None when it failed and --on-error is skip."""
         rel = self.project.rel(out)
         input_hash = input_hash_of(stage.name, provider, inputs)
         metrics = self.summary.stages[stage.name]
         entry = settled(self.manifest.artifacts.get(rel), out)
-        forced = (key or FILM_KEY, stage.name) in self.options.force
+        forced = (key or FILM_KEY, stage.name) in self.options.force if force is None else force
         if stage.document and not forced and edited_by_hand(entry, out):
             entry = self._keep_document(stage, key, out, entry, input_hash, provider, request)
         elif not forced and placed_by_hand(entry, out):

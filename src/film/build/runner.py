@@ -13,7 +13,7 @@ from film.config import Settings
 from film.errors import InputError
 from film.events import EventSink
 from film.project import Project
-from film.providers.registry import default_provider
+from film.providers.registry import default_provider, drawing_provider
 from film.schema import ShotList, load_shot_list
 from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
 from film.stages.table import STAGES, stage
@@ -71,7 +71,7 @@ def build_options(settings: Settings, project: Project | None = None, *,
     for st in STAGES:
         if st.follows and st.dest and chosen.get(st.dest) is None \
                 and not getattr(settings, st.default_setting or "", None):
-            providers[st.name] = providers[st.follows]
+            providers[st.name] = drawing_provider(providers[st.follows])
     for st in STAGES:
         chosen.pop(st.dest or "", None)
     if chosen.get("story") is None and project is not None:
@@ -87,6 +87,19 @@ def build_options(settings: Settings, project: Project | None = None, *,
                                      and math.isfinite(max_cost) and max_cost >= 0):
         raise InputError(f"--max-cost must be a finite number of USD >= 0, not {max_cost!r}")
     return RunOptions(providers=providers, compose=compose, **chosen)
+
+
+def project_options(settings: Settings, project: Project, **given: Any) -> RunOptions:
+    """The options the next `film run -p DIR` would use: `build_options` with the workflow
+    the project follows applied (its stages, providers, takes, fit and checkpoints)."""
+    from film.build.workflows import followed, workflow_options
+
+    flow = followed(project)
+    if flow is not None:
+        workflow, spec = flow
+        given = workflow_options(workflow, spec, given)
+        given["stages"] = workflow.stages
+    return build_options(settings, project, **given)
 
 
 def _compose_options(chosen: dict[str, Any], no_music: bool, check_music: bool

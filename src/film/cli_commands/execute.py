@@ -16,12 +16,32 @@ from film.stages.table import MEDIA_STAGES, STAGES
 RUN_KEYS: tuple[str, ...] = (
     *(st.dest for st in STAGES if st.dest), *COMPOSE_FIELDS, "no_music", "max_cost",
     "on_error", "force", "refresh", "only", "concurrency", "resolution", "as_json", "quiet",
+    "takes",
 )
 
 
 def media_options(kw: dict[str, Any]) -> dict[str, Any]:
     """The run options among a command's keyword arguments."""
     return {k: kw[k] for k in RUN_KEYS if k in kw}
+
+
+def with_workflow(project_dir: Path, spec: str | None, stages: tuple[str, ...],
+                  opts: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The stages and options of a run that follows a workflow: `spec`, else the one the
+    project remembers (none: the stages as given). The film chain's stages become the
+    workflow's; the scenario stage before them stays."""
+    from film.build.runner import remembered_options
+    from film.build.workflows import load_workflow, remembered_spec, workflow_options
+    from film.project import Project
+
+    project = Project.at(project_dir)
+    spec = spec or remembered_options(project).get("workflow")
+    if not spec:
+        return stages, opts
+    workflow = load_workflow(spec, project.root)
+    opts = workflow_options(workflow, remembered_spec(spec, project.root), opts)
+    kept = tuple(s for s in stages if s not in MEDIA_STAGES)
+    return (*kept, *workflow.stages), opts
 
 
 def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],

@@ -19,7 +19,7 @@ from film.cli_commands.common import (
     run_options,
     settings,
 )
-from film.cli_commands.execute import media_options, run_stages
+from film.cli_commands.execute import media_options, run_stages, with_workflow
 from film.cli_commands.scenario_commands import (
     build_request,
     description_options,
@@ -27,6 +27,23 @@ from film.cli_commands.scenario_commands import (
     scenario_options,
 )
 from film.stages.table import MEDIA_STAGES, STAGES, Stage
+
+#: the most candidates one command makes per item
+MAX_TAKES = 8
+
+
+def takes_options(func: Any) -> Any:
+    """--takes N (stills) and --video-takes N (clips): candidates per shot."""
+    func = click.option("--video-takes", type=click.IntRange(1, MAX_TAKES), default=None,
+                        metavar="N", help="Make N candidate clips per shot.")(func)
+    return click.option("--takes", type=click.IntRange(1, MAX_TAKES), default=None,
+                        metavar="N", help="Make N candidate stills per shot (the first is "
+                        "used; `film choose` picks another).")(func)
+
+
+def takes_wanted(takes: int | None, video_takes: int | None) -> dict[str, int]:
+    """RunOptions.takes from --takes and --video-takes."""
+    return {name: n for name, n in (("images", takes), ("video", video_takes)) if n}
 
 
 def _project_for(description: str) -> Path:
@@ -43,12 +60,17 @@ def _project_for(description: str) -> Path:
 @click.option("--overwrite", "--new-shots", "overwrite", is_flag=True,
               help="Replace the project's shots.json even if it was edited by hand (the old "
               "one is kept in .film/history/).")
+@click.option("--workflow", metavar="NAME|FILE", default=None,
+              help="The chain of steps to follow: film (default), animatic, storyboard, "
+              "audio-first, or a .toml file (film workflows lists them); the project "
+              "remembers it.")
 @provider_options
+@takes_options
 @compose_options
 @run_options
 def run_command(description_arg, description, description_file, num_shots, model, style, mood,
-                aspect_ratio, shot_duration, stream, no_cache, shots, project_dir, overwrite,
-                **kw):  # type: ignore[no-untyped-def]
+                language, aspect_ratio, shot_duration, stream, no_cache, shots, project_dir,
+                overwrite, workflow, takes, video_takes, **kw):  # type: ignore[no-untyped-def]
     """Make the whole film: scenario → images → video → speech → compose.
 
     \b
@@ -64,18 +86,22 @@ def run_command(description_arg, description, description_file, num_shots, model
         raise click.UsageError("give the description once: as DESCRIPTION or with -d")
     text = description if description is not None else description_arg
     opts = media_options(kw)
+    opts["takes"] = takes_wanted(takes, video_takes)
     no_description = text is None and description_file is None
     if shots is None and no_description and project_dir is not None \
-            and (project_dir / "shots.json").exists():
-        return run_stages(project_dir, None, MEDIA_STAGES, opts)  # continue DIR's shot list
+            and (project_dir / "shots.json").exists():  # continue DIR's shot list
+        return run_stages(project_dir, None, *with_workflow(project_dir, workflow,
+                                                             MEDIA_STAGES, opts))
     if shots is not None:
         if project_dir is None:
             raise click.UsageError("with --shots, name the project folder with -p/--project")
-        return run_stages(project_dir, shots, MEDIA_STAGES, opts, overwrite=overwrite)
+        return run_stages(project_dir, shots, *with_workflow(project_dir, workflow,
+                                                              MEDIA_STAGES, opts),
+                          overwrite=overwrite)
     if no_description:
         raise click.UsageError("give a DESCRIPTION (or -d/--description-file), or --shots")
     request = build_request(text, description_file, num_shots, style, mood, aspect_ratio,
-                            shot_duration)
+                            shot_duration, language)
     from film.project import Project
 
     quiet = bool(opts.get("quiet") or opts.get("as_json"))
@@ -86,17 +112,20 @@ def run_command(description_arg, description, description_file, num_shots, model
         opts["force"] = frozenset({("film", "scenario")})
     if no_cache:
         opts["refresh"] = frozenset({"scenario"})
-    return run_stages(project, None, ("scenario", *MEDIA_STAGES), opts)
+    return run_stages(project, None, *with_workflow(project, workflow,
+                                                    ("scenario", *MEDIA_STAGES), opts))
 
 
 def _stage_command(st: Stage) -> click.Command:
     """The command that runs one stage of the table alone (`film images`, ...)."""
 
-    def command(project_dir, shots=None, provider=None, overwrite=False,
+    def command(project_dir, shots=None, provider=None, overwrite=False, takes=None,
                 **kw):  # type: ignore[no-untyped-def]
         opts = media_options(kw)
         if st.dest:
             opts[st.dest] = provider
+        if takes:
+            opts["takes"] = {st.name: takes}
         run_stages(project_dir, shots, (*st.brings, st.name), opts, overwrite=overwrite)
 
     command.__doc__ = (f"Make {st.help}.\n\nSHOTS, when given, is copied into DIR as its "
@@ -104,6 +133,11 @@ def _stage_command(st: Stage) -> click.Command:
     decorated: Any = run_options(command) if st.dest else output_options(command)
     if "compose" in st.cli_options:
         decorated = compose_options(decorated)
+    if st.takes:
+        decorated = click.option(
+            "--takes", type=click.IntRange(1, MAX_TAKES), default=None, metavar="N",
+            help="Make N candidates per item (the first is used; `film choose` picks "
+            "another).")(decorated)
     if st.dest:
         decorated = click.option(
             "--provider", default=None, metavar="NAME",
@@ -128,9 +162,10 @@ STAGE_COMMANDS = [_stage_command(st) for st in STAGES if st.name in MEDIA_STAGES
 @click.option("--model", "-m", default=None, help="Scenario model to include (with -d).")
 @click.option("-d", "--description", default=None, help="Also estimate the scenario stage.")
 @click.option("-n", "--num-shots", type=click.IntRange(1, 30), default=5, show_default=True)
+@takes_options
 @click.option("--json", "as_json", is_flag=True)
-def estimate_command(shots, project_dir, model, description, num_shots, as_json,
-                     **providers):  # type: ignore[no-untyped-def]
+def estimate_command(shots, project_dir, model, description, num_shots, takes, video_takes,
+                     as_json, **providers):  # type: ignore[no-untyped-def]
     """Print the per-stage cost and time before anything is paid."""
     mark_json(as_json)
     from film.build.estimate import estimate_film
@@ -142,7 +177,8 @@ def estimate_command(shots, project_dir, model, description, num_shots, as_json,
         description = read_description(description, None)
     report = estimate_film(settings(), shots=shots, project_dir=project_dir,
                            description=description, num_shots=num_shots,
-                           model=pick_model(model) if description else None, **providers)
+                           model=pick_model(model) if description else None,
+                           takes=takes_wanted(takes, video_takes), **providers)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

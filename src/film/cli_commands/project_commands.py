@@ -15,7 +15,7 @@ from film.cli_commands.common import (
     run_options,
     settings,
 )
-from film.cli_commands.execute import media_options, run_stages
+from film.cli_commands.execute import media_options, run_stages, with_workflow
 from film.stages.table import MEDIA_STAGES, SCENE_STAGES, SHOT_STAGES, dependents
 
 
@@ -51,8 +51,9 @@ def status_command(project_dir, as_json):  # type: ignore[no-untyped-def]
 
     out.print(status_table(report["shots"], list(SHOT_STAGES), STATES))
     film = "   ".join(f"{name}: {state}" for name, state in report["film"].items())
-    out.print(f"{film}   spent on this project: ${report['total_cost_usd']:.4f}",
-              markup=False, highlight=False)
+    flow = report["workflow"]
+    out.print(f"workflow {flow['name']}: {flow['state']}   {film}   spent on this project: "
+              f"${report['total_cost_usd']:.4f}", markup=False, highlight=False)
 
 
 @click.command("jobs")
@@ -148,7 +149,7 @@ def regen_command(project_dir, shot_ids, scene_ids, characters, locations, stage
     opts = media_options(kw)
     opts["force"] = frozenset(force)
     opts["only"] = frozenset((*shot_ids, *users))
-    run_stages(project_dir, None, MEDIA_STAGES, opts)
+    run_stages(project_dir, None, *with_workflow(project_dir, None, MEDIA_STAGES, opts))
 
 
 def _references_to_redo(project, shot_list, characters, locations):  # type: ignore[no-untyped-def]

@@ -135,7 +135,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 _COLOURS = {"done": "green", "stale": "yellow", "missing": "dim", "failed": "red",
             "running": "cyan", "pending": "cyan", "fallback": "magenta", "manual": "blue",
-            "-": "dim"}
+            "waiting": "bold yellow", "-": "dim"}
 
 
 def status_table(rows: list[dict[str, Any]], stages: list[str],
@@ -148,9 +148,19 @@ def status_table(rows: list[dict[str, Any]], stages: list[str],
     for stage in stages:
         table.add_column(stage)
     for row in rows:
-        cells = [f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]" for s in stages]
+        cells = [f"[{_COLOURS.get(row[s], 'white')}]{row[s]}[/]{_take_note(row, s)}"
+                 for s in stages]
         table.add_row(row["shot_id"], *cells)
     return table
+
+
+def _take_note(row: dict[str, Any], stage: str) -> str:
+    """" take 2 of 3" when the artifact has more than one take ("*": chosen by a person)."""
+    takes = row.get("takes", {}).get(stage)
+    if not takes or takes["count"] < 2:
+        return ""
+    mark = "*" if takes["by"] == "user" else ""
+    return f" take {takes['chosen']}{mark} of {takes['count']}"
 
 
 def jobs_table(rows: list[dict[str, Any]]) -> Table:

@@ -17,8 +17,8 @@ STYLE_HELP = "Visual style: noir, cyberpunk, documentary, fantasy, horror, roman
 
 
 def description_options(func):  # type: ignore[no-untyped-def]
-    """-d/--description, --description-file, -n, --model, --style, --mood, --aspect-ratio,
-    --shot-duration, --stream, --no-cache."""
+    """-d/--description, --description-file, -n, --model, --style, --mood, --language,
+    --aspect-ratio, --shot-duration, --stream, --no-cache."""
     for option in reversed([
         click.option("-d", "--description", help="What happens, in plain words ('-' reads "
                      "stdin)."),
@@ -30,6 +30,9 @@ def description_options(func):  # type: ignore[no-untyped-def]
                      " an OpenRouter id like anthropic/claude-sonnet-4.6, or ollama:<model>."),
         click.option("--style", default=None, help=STYLE_HELP),
         click.option("--mood", default=None, help="Overall mood, e.g. tense, joyful, eerie."),
+        click.option("--language", default=None, callback=_language, metavar="CODE",
+                     help="The language of the dialogue, narration and captions (zh, ja, es, "
+                     "fr, de, ar, ...; default: the description's)."),
         click.option("--aspect-ratio", type=click.Choice(ASPECTS), default="16:9",
                      show_default=True),
         click.option("--shot-duration", type=FiniteFloat(0.5, 30), default=5.0,
@@ -40,6 +43,15 @@ def description_options(func):  # type: ignore[no-untyped-def]
     ]):
         func = option(func)
     return func
+
+
+def _language(ctx: Any, param: Any, value: str | None) -> str | None:
+    from film.lang import check_language
+
+    try:
+        return check_language(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def pick_model(model: str | None, quiet: bool = False, project: Any = None) -> str:
@@ -61,14 +73,15 @@ def pick_model(model: str | None, quiet: bool = False, project: Any = None) -> s
 
 def build_request(description: str | None, description_file: str | None, num_shots: int,
                   style: str | None, mood: str | None, aspect_ratio: str,
-                  shot_duration: float) -> Any:
+                  shot_duration: float, language: str | None = None) -> Any:
     """The ScenarioRequest from the command's options (reads the description)."""
     from film.scenario.contract import ScenarioRequest
     from film.stages.scenario import read_description
 
     return ScenarioRequest(description=read_description(description, description_file),
                            num_shots=num_shots, style=style, mood=mood,
-                           aspect_ratio=aspect_ratio, shot_duration=shot_duration)
+                           aspect_ratio=aspect_ratio, shot_duration=shot_duration,
+                           language=language)
 
 
 def scenario_options(model: str, stream: bool, no_cache: bool) -> dict[str, Any]:
@@ -104,9 +117,9 @@ def _stream_progress(elapsed: float, tokens: int) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace a shot list that was edited by hand "
               "(in a project the old one is kept in .film/history/), or an existing -o file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of the shot list.")
-def scenario_command(description, description_file, num_shots, model, style, mood, aspect_ratio,
-                     shot_duration, stream, no_cache, output, project_dir, list_models,
-                     estimate_only, max_cost, as_json, overwrite, quiet):  # type: ignore[no-untyped-def]
+def scenario_command(description, description_file, num_shots, model, style, mood, language,
+                     aspect_ratio, shot_duration, stream, no_cache, output, project_dir,
+                     list_models, estimate_only, max_cost, as_json, overwrite, quiet):  # type: ignore[no-untyped-def]
     """Turn a description into a validated shot list (shots.json).
 
     \b
@@ -126,7 +139,7 @@ def scenario_command(description, description_file, num_shots, model, style, moo
 
     started = time.monotonic()
     request = build_request(description, description_file, num_shots, style, mood,
-                            aspect_ratio, shot_duration)
+                            aspect_ratio, shot_duration, language)
     model = pick_model(model, quiet=quiet)
     if estimate_only:
         return _print_estimate(request, model, as_json)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from film.media.timeline import Timeline
 
 SEGMENT_VERSION = 1
 XFADE = "fade"
-FALLBACK_FONT = "DejaVu Sans"
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,8 @@ def _subtitle_filter(subs: Path, fonts_dir: Path | None) -> str:
     text = f"subtitles=filename={escape_filter_value(str(subs))}"
     if fonts_dir is not None:
         text += f":fontsdir={escape_filter_value(str(fonts_dir))}"
+        if subtitles_wrap_unicode():
+            text += ":wrap_unicode=1"
     return text
 
 
@@ -174,28 +176,52 @@ def segment_cues(cues: list[Cue], segment: Segment, fps: int) -> list[Cue]:
     for cue in cues:
         a, b = max(cue.start, start), min(cue.end, end)
         if b - a > 1e-3:
-            local.append(Cue(round(a - start, 3), round(b - start, 3), cue.text))
+            local.append(Cue(round(a - start, 3), round(b - start, 3), cue.text, cue.language))
     return local
 
 
-def caption_font(cache_dir: Path) -> tuple[Path | None, str]:
-    """A fonts dir holding Pillow's bundled font and its family (libass finds it without
-    fontconfig); (None, "DejaVu Sans") when this Pillow has no bundled FreeType font."""
-    try:
-        from PIL import ImageFont
+def caption_fonts(cache_dir: Path, cues: list[Cue]) -> tuple[Path, str]:
+    """A fonts dir holding the faces that draw `cues` (links to the font packages' files,
+    copies where links cannot be made), and the family of the captions' style. libass loads
+    every font of the dir for each segment, so the 19 MB CJK collection is there only when a
+    caption needs it."""
+    from film.media.fonts import faces_used
 
-        font = ImageFont.load_default()
-        data = font.path.getvalue()  # type: ignore[union-attr]
-        family = font.getname()[0]  # type: ignore[union-attr]
-    except (AttributeError, ImportError, OSError):
-        return None, FALLBACK_FONT
-    fonts = cache_dir / "fonts"
-    path = fonts / f"{family}.ttf"
-    if not path.exists() or path.read_bytes() != data:
-        fonts.mkdir(parents=True, exist_ok=True)
-        with atomic_output(path) as tmp:
-            tmp.write_bytes(data)
-    return fonts, family
+    faces: dict[str, Path] = {}
+    for language in sorted({c.language or "" for c in cues}):
+        for face in faces_used([c.text for c in cues if (c.language or "") == language],
+                               language or None):
+            faces[face.path.name] = face.path
+    fonts = cache_dir / "fonts" / canonical_hash(sorted(str(p) for p in faces.values()))[:16]
+    fonts.mkdir(parents=True, exist_ok=True)
+    for name, source in faces.items():
+        target = fonts / name
+        if target.exists():
+            continue
+        try:
+            target.symlink_to(source)
+        except OSError:
+            with atomic_output(target) as tmp:
+                shutil.copyfile(source, tmp)
+    from film.media.fonts import primary
+
+    return fonts, primary(None).family
+
+
+@functools.lru_cache(maxsize=1)
+def subtitles_wrap_unicode() -> bool:
+    """Whether this ffmpeg's subtitles filter has `wrap_unicode` (libass with libunibreak),
+    the safety net that breaks an over-long CJK line inside the frame."""
+    import subprocess
+
+    from film.media.ffmpeg import ffmpeg_binary
+
+    try:
+        out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-h", "filter=subtitles"],
+                             capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "wrap_unicode" in out.stdout
 
 
 def _check_inputs(timeline: Timeline, fps: int, width: int, height: int) -> None:
@@ -225,8 +251,8 @@ async def compose_film(
         folder.mkdir(parents=True, exist_ok=True)
     cues = timeline.cues
     atomic_write_text(srt_out, render_srt(cues))
-    fonts_dir, family = caption_font(cache_dir) if burn_subtitles else (None, "")
-    font_id = file_digest(fonts_dir / f"{family}.ttf") if fonts_dir else family
+    fonts_dir, family = caption_fonts(cache_dir, cues) if burn_subtitles else (None, "")
+    font_id = [fonts_dir.name, subtitles_wrap_unicode()] if fonts_dir else None
 
     jobs: list[_Job] = []
     paths: list[Path] = []
@@ -234,7 +260,7 @@ async def compose_film(
         ass = None
         if burn_subtitles:
             ass = render_ass(segment_cues(cues, seg, fps), width=width, height=height,
-                             font=family)
+                             font=family, runs=True)
         key = canonical_hash({
             "v": SEGMENT_VERSION, "kind": seg.kind, "frames": seg.frames,
             "takes": [(file_digest(t.clip), t.first, t.end) for t in seg.takes],

@@ -2,15 +2,18 @@
 
 SRT is what the project ships (`subtitles.srt`); ASS is what compose burns into segments,
 because it fixes the canvas (PlayResX/Y = the video size) and the style without any
-`force_style` escaping.
+`force_style` escaping. Lines are measured in columns (a CJK character takes two) and broken
+with the rules of `film.media.linebreak`; in ASS every change of font is an `\\fn` tag
+(`film.media.fonts`), since libass does not fall back between the fonts it is given.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from film.media.linebreak import line_columns, text_width, units, wrap
 
 MAX_CHARS = 42
 MAX_LINES = 2
@@ -23,9 +26,11 @@ class Cue:
     start: float
     end: float
     text: str
+    #: the language it is written in (picks the CJK glyph shapes; None: the film's default)
+    language: str | None = None
 
     def shifted(self, offset: float) -> Cue:
-        return Cue(self.start + offset, self.end + offset, self.text)
+        return Cue(self.start + offset, self.end + offset, self.text, self.language)
 
 
 def format_timestamp(seconds: float) -> str:
@@ -47,46 +52,66 @@ def format_ass_timestamp(seconds: float) -> str:
 
 
 def wrap_lines(text: str, width: int = MAX_CHARS) -> list[str]:
-    """Word-wrap `text` into lines of at most `width` characters (long words are broken)."""
-    words = " ".join(text.split())
-    if not words:
-        return []
-    return textwrap.wrap(words, width=width, break_long_words=True, break_on_hyphens=False)
+    """Wrap `text` into lines of at most `width` columns (breaks at spaces, between CJK
+    characters, kinsoku kept; a piece wider than a line is cut)."""
+    return wrap(text, width)
 
 
 def split_into_cue_texts(
-    text: str, *, width: int = MAX_CHARS, max_lines: int = MAX_LINES
+    text: str, *, width: int = MAX_CHARS, max_lines: int = MAX_LINES,
+    language: str | None = None,
 ) -> list[str]:
-    """Split a spoken line into cue texts of at most `max_lines` lines of `width` characters.
+    """Split a spoken line into cue texts of at most `max_lines` lines of `width` columns
+    (fewer for Chinese, Japanese and Korean: see `linebreak.line_columns`).
 
-    The words are shared out evenly between the fewest cues that can hold them, so a long
+    The pieces are shared out evenly between the fewest cues that can hold them, so a long
     line does not end on a short leftover cue.
     """
+    width = min(width, line_columns(language, width))
     lines = wrap_lines(text, width)
     greedy = ["\n".join(lines[i : i + max_lines]) for i in range(0, len(lines), max_lines)]
-    if len(greedy) <= 1:
+    if len(lines) <= 1:
         return greedy
-    words = text.split()
+    if len(greedy) == 1:  # one cue of several lines: lines of similar width
+        return ["\n".join(_even_lines(text, width, max_lines))]
+    pieces = _pieces(text)
     count = len(greedy)
-    target = sum(len(w) + 1 for w in words) / count
+    target = sum(text_width(p) + 1 for p in pieces) / count
     groups: list[list[str]] = [[]]
     size = 0.0
-    for word in words:
+    for piece in pieces:
         if size >= target * len(groups) and len(groups) < count:
             groups.append([])
-        groups[-1].append(word)
-        size += len(word) + 1
-    balanced = ["\n".join(_even_lines(" ".join(g), width, max_lines)) for g in groups if g]
+        groups[-1].append(piece)
+        size += text_width(piece) + 1
+    balanced = ["\n".join(_even_lines(_join(g), width, max_lines)) for g in groups if g]
     if all(cue.count("\n") < max_lines for cue in balanced) and len(balanced) == count:
         return balanced
     return greedy
 
 
+def _pieces(text: str) -> list[str]:
+    """The breakable pieces of a line, a piece that follows a space marked by a leading one."""
+    out: list[str] = []
+    space = False
+    for unit in units(text):
+        if unit == " ":
+            space = True
+            continue
+        out.append(" " + unit if space and out else unit)
+        space = False
+    return out
+
+
+def _join(pieces: list[str]) -> str:
+    return "".join(pieces).strip()
+
+
 def _even_lines(text: str, width: int, max_lines: int) -> list[str]:
-    """Wrap `text` into at most `max_lines` lines of similar length (if it fits `width`)."""
-    for w in range(max(1, -(-len(text) // max_lines)), width + 1):
+    """Wrap `text` into at most `max_lines` lines of similar width (if it fits `width`)."""
+    for w in range(max(1, -(-text_width(text) // max_lines)), width + 1):
         lines = wrap_lines(text, w)
-        if len(lines) <= max_lines and all(len(line) <= w for line in lines):
+        if len(lines) <= max_lines and all(text_width(line) <= w for line in lines):
             return lines
     return wrap_lines(text, width)
 
@@ -158,12 +183,30 @@ def caption_box(width: int, height: int) -> tuple[int, int]:
     return pad, math.ceil(height * BAND_CLEARANCE) + pad
 
 
-def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str) -> str:
+def ass_line(text: str, language: str | None, size: float, fonts: bool = True) -> str:
+    """One cue's ASS text: escaped, `\\N` between lines, and with `fonts` a font tag per
+    run of characters one face draws (see `film.media.fonts.libass_runs`)."""
+    if not fonts:
+        return _ass_text(text)
+    from film.media.fonts import libass_runs
+
+    return "\\N".join(libass_runs(_ass_text(line), language, size)
+                       for line in text.split("\n"))
+
+
+def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str,
+               runs: bool = False) -> str:
     """ASS text drawing `cues` as white captions on a semi-opaque dark box (BorderStyle 3),
-    centred and lifted clear of the bottom `BAND_CLEARANCE` of the frame."""
+    centred and lifted clear of the bottom `BAND_CLEARANCE` of the frame. With `runs`, each
+    run of text names its font (every script and emoji, see `ass_line`); Encoding -1 lets
+    libass find each line's direction (an Arabic or Hebrew line reads right to left)."""
     size = caption_font_size(width, height)
     pad, margin_v = caption_box(width, height)
     margin_h = round(width * 0.05)
+    encoding = -1 if runs else 1
+    # BorderStyle 3 boxes each run of a font apart (overlapping boxes of unequal heights);
+    # 4 draws one box (BackColour) round the whole cue, its outline (transparent) the padding
+    border, outline = (4, "&HFF000000") if runs else (3, BOX_COLOUR)
     head = (
         "[Script Info]\nScriptType: v4.00+\n"
         f"PlayResX: {width}\nPlayResY: {height}\nWrapStyle: 0\nScaledBorderAndShadow: yes\n\n"
@@ -171,14 +214,14 @@ def render_ass(cues: Iterable[Cue], *, width: int, height: int, font: str) -> st
         "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
         "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         # BorderStyle 3 fills the box with OutlineColour (BackColour is its shadow, off)
-        f"Style: Default,{font},{size},&H00FFFFFF,&H000000FF,{BOX_COLOUR},{BOX_COLOUR},"
-        f"0,0,0,0,100,100,0,0,3,{pad},0,2,{margin_h},{margin_h},{margin_v},1\n\n"
+        f"Style: Default,{font},{size},&H00FFFFFF,&H000000FF,{outline},{BOX_COLOUR},"
+        f"0,0,0,0,100,100,0,0,{border},{pad},0,2,{margin_h},{margin_h},{margin_v},{encoding}\n\n"
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, "
         "Text\n"
     )
     events = [
         f"Dialogue: 0,{format_ass_timestamp(c.start)},{format_ass_timestamp(c.end)},"
-        f"Default,,0,0,0,,{_ass_text(c.text)}\n"
+        f"Default,,0,0,0,,{ass_line(c.text, c.language, size, runs)}\n"
         for c in cues
     ]
     return head + "".join(events)

@@ -20,7 +20,8 @@ Transitions:
 - "cut": no overlap, no fades.
 
 Speech starts at its shot's start plus `speech_lead_in` (0 by default). Captions split the
-line into cues of at most 2 lines of 42 characters, timed in proportion to their length
+line into cues of at most 2 lines of 42 columns (26 for Japanese, 32 for Chinese; a wide
+character takes two), timed in proportion to their length
 across the speech (or across the part of the shot not covered by transitions if it has text
 but no speech).
 """
@@ -50,6 +51,8 @@ class TimelineShot:
     speech_duration: float = 0.0
     text: str | None = None
     role: str | None = None
+    #: the line's language (None: not known); sets caption widths and glyph shapes
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,11 +208,14 @@ def _with_speech(plan: ShotPlan, lead_in: float, max_chars: int, max_lines: int)
         speech_start = round(plan.start + lead_in, 6)
     cues: list[Cue] = []
     if shot.text and shot.text.strip():
-        texts = split_into_cue_texts(shot.text, width=max_chars, max_lines=max_lines)
+        texts = split_into_cue_texts(shot.text, width=max_chars, max_lines=max_lines,
+                                     language=shot.language)
         if speech_start is not None and shot.speech_duration > 0:
             cues = time_cues(texts, speech_start, speech_start + shot.speech_duration)
         else:
             first, end = plan.body_frames
             cues = time_cues(texts, (plan.start_frame + first) / plan.fps,
                              (plan.start_frame + end) / plan.fps)
+    if shot.language:
+        cues = [replace(c, language=shot.language) for c in cues]
     return _replace(plan, speech_start=speech_start, cues=tuple(cues))

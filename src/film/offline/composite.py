@@ -45,7 +45,7 @@ from film.providers.contract import (
 from film.text import call_name
 
 #: bump when a change to the drawing should make existing frames stale
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4  # 4: Noto fonts, every script
 #: how much of the plate a shot type shows (1 = all of it), by shot type
 _ZOOM = {"extreme-wide": 1.0, "establishing": 1.0, "aerial": 1.0, "wide": 1.0, "pov": 1.1,
          "tracking": 1.15, "full": 1.15, "medium-wide": 1.3, "two-shot": 1.4, "medium": 1.6,
@@ -110,11 +110,12 @@ def _cut(path: str, view: str) -> Image.Image:
 
 
 def frame_from_plate(plate: Image.Image, shot_type: str, horizon: float, blur: float,
-                     size: tuple[int, int], side: int) -> Image.Image:
+                     size: tuple[int, int], side: int, closer: float = 1.0) -> Image.Image:
     """The part of the plate a shot of `shot_type` sees, its horizon at `horizon` (in frame
-    heights), defocused by `blur` (thousandths of the frame height)."""
+    heights), defocused by `blur` (thousandths of the frame height); `closer` > 1 narrows
+    the view (another take of the shot)."""
     pw, ph = plate.size
-    zoom = _ZOOM.get(shot_type, 1.6)
+    zoom = _ZOOM.get(shot_type, 1.6) * closer
     cw, ch = pw / zoom, ph / zoom
     top = min(max(PLATE_HORIZON * ph - horizon * ch, 0), ph - ch)
     left = min(max((pw - cw) / 2 + side * 0.12 * (pw - cw), 0), pw - cw)
@@ -213,13 +214,18 @@ def render_shot(request: ImageRequest, people: Callable[[Reference], Person],
     refs = request.references or implied_references(request)
     look = read_look(request)
     rng = rng or random.Random(f"storyboard:{request.seed}:{shot.shot_id}")
-    side = rng.choice((-1, 1))
+    # the camera's side is the shot's own (the same for every take), then another take of
+    # the shot puts it on the other side, or a little closer
+    side = random.Random(f"side:{request.seed - request.take}:{shot.shot_id}").choice((-1, 1))
+    side = -side if request.take % 2 else side
+    closer = 1.15 if request.take % 4 >= 2 else 1.0
     fr = _FRAMINGS.get(shot.shot_type, _FRAMINGS["medium"])
     place_ref = next((r for r in refs if r.kind == "location"), implied_references(request)[-1])
     plate, painted = _plate_for(request, place_ref)
     grade = mood_grade((shot.mood or "", request.mood or ""),
                        " ".join([*shot.styles, request.style or ""]))
-    img = relight(frame_from_plate(plate, shot.shot_type, fr.horizon, fr.blur, size, side),
+    img = relight(frame_from_plate(plate, shot.shot_type, fr.horizon, fr.blur, size, side,
+                                   closer),
                   look.time, painted, grade.key)
     ss = max(1, min(4, round(2400 / max(size))))
     if shot.shot_type == "insert":

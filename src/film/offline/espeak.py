@@ -6,6 +6,13 @@ one lock, and runs in a worker thread so the event loop stays free. Output is de
 counter across utterances, so the engine runs on a private copy of the voice variants with
 flutter and roughness switched off (the rest of the data is symlinked, not copied), seeds
 eSpeak's random generator before each line, and settles its gain control with a quiet "ah".
+
+Each line is spoken in its language (`film.lang`): the film's, or the line's own script's,
+with the character's variant and pitch (`voices.localize`). A line mixing languages is cut
+into runs, each spoken by its language's voice, and the runs are joined; emoji are not read.
+eSpeak reads Japanese kana but says "Chinese letter" for each kanji, so kanji runs in a
+Japanese line are read with the Mandarin voice (a related reading rather than a spelled-out
+character name).
 """
 
 from __future__ import annotations
@@ -26,12 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from film.errors import ConfigError, InputError, MediaError
+from film.lang import language_runs, line_language, script_of
 from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
 from film.providers.voices import (
     CASTING_VERSION,
     VoiceSpec,
     espeak_spec_for_openai_voice,
     espeak_voice_for,
+    localize,
 )
 from film.text import clean_line
 
@@ -202,11 +211,15 @@ class Rendered:
     silent: bool
 
 
-def render_wav(text: str, spec: VoiceSpec, out: Path) -> Rendered:
-    """Speak `text` with `spec` into a 16-bit mono WAV at `out` (blocking; thread-safe)."""
+def render_wav(text: str | list[tuple[str, VoiceSpec]], spec: VoiceSpec | None,
+               out: Path) -> Rendered:
+    """Speak `text` with `spec` (or each (text, voice) part in turn, joined) into a 16-bit
+    mono WAV at `out` (blocking; thread-safe)."""
+    parts = [(text, spec)] if isinstance(text, str) else text
     with _LOCK:
         eng = _engine()
-        pcm = eng.synthesize(text, spec)
+        pcm = b"".join(eng.synthesize(part, voice or VoiceSpec("en-us"))
+                       for part, voice in parts)
         rate, version, steady = eng.sample_rate, eng.version, eng.steady
     samples = array.array("h")
     samples.frombytes(pcm)
@@ -222,6 +235,34 @@ def render_wav(text: str, spec: VoiceSpec, out: Path) -> Rendered:
     return Rendered(len(samples) / rate, rate, version, steady, silent)
 
 
+
+
+def voice_parts(text: str, spec: VoiceSpec, language: str | None) -> list[tuple[str, VoiceSpec]]:
+    """(text, voice) per run of one language in `text`: `spec` localized to each run's
+    language; kanji in a Japanese run go to the Mandarin voice (see the module's note)."""
+    parts: list[tuple[str, VoiceSpec]] = []
+    for lang, run in language_runs(text, language):
+        pieces = _kanji_runs(run) if lang == "ja" else [(lang, run)]
+        for piece_lang, piece in pieces:
+            voice = localize(spec, piece_lang)
+            if parts and parts[-1][1] == voice:
+                parts[-1] = (f"{parts[-1][0]} {piece}", voice)
+            else:
+                parts.append((piece, voice))
+    return parts
+
+
+def _kanji_runs(text: str) -> list[tuple[str, str]]:
+    """A Japanese run cut into kana (ja) and kanji (zh) pieces; punctuation stays put."""
+    out: list[list[str]] = []
+    for ch in text:
+        script = script_of(ch)
+        lang = "zh" if script == "han" else "ja" if script else (out[-1][0] if out else "ja")
+        if out and out[-1][0] == lang:
+            out[-1][1] += ch
+        else:
+            out.append([lang, ch])
+    return [(lang, piece) for lang, piece in out if piece.strip()]
 
 
 def parse_voice(name: str) -> VoiceSpec:
@@ -246,11 +287,20 @@ class EspeakSpeechProvider(SpeechProvider):
     def params(self) -> dict[str, Any]:
         return {"engine": "espeak-ng", "casting": CASTING_VERSION, "volume": VOLUME}
 
-    def resolve_voice(self, request: SpeechRequest) -> VoiceSpec:
-        """The voice this request will be spoken with: `request.voice` wins, else casting."""
+    def cast_voice(self, request: SpeechRequest) -> VoiceSpec:
+        """The character's voice: `request.voice` wins, else casting (English names)."""
         if request.voice and request.voice.strip():
             return parse_voice(request.voice)
         return espeak_voice_for(request.role, list(request.roles))
+
+    def resolve_voice(self, request: SpeechRequest) -> VoiceSpec:
+        """The voice this request will be spoken with: the character's voice speaking the
+        line's language (same variant and pitch); a voice chosen in another language than
+        English is kept as it is."""
+        spec = self.cast_voice(request)
+        if not spec.voice.startswith("en"):
+            return spec
+        return localize(spec, line_language(clean_line(request.text), request.language))
 
     async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Write the spoken line to `out` (WAV, 22050 Hz mono 16-bit)."""
@@ -258,13 +308,17 @@ class EspeakSpeechProvider(SpeechProvider):
         if not text:
             where = f" for shot {request.shot_id}" if request.shot_id else ""
             raise InputError(f"nothing to say{where}: the line is empty")
-        spec = self.resolve_voice(request)
+        cast, spec = self.cast_voice(request), self.resolve_voice(request)
+        language = line_language(text, request.language)
+        parts = voice_parts(text, cast, request.language) if cast.voice.startswith("en") \
+            else [(text, cast)]  # emoji alone: no part, a short silence
         started = time.perf_counter()
-        rendered = await asyncio.to_thread(render_wav, text, spec, Path(out))
+        rendered = await asyncio.to_thread(render_wav, parts, None, Path(out))
         meta: dict[str, Any] = {
             "duration": round(rendered.duration, 4),
             **spec.as_meta(),
             "role": request.role,
+            "language": language,
             "sample_rate": rendered.sample_rate,
             "engine": f"espeak-ng {rendered.version}",
             "deterministic": rendered.deterministic,

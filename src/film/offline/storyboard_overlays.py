@@ -1,23 +1,24 @@
 """Storyboard overlays: the thirds grid, camera-move arrows, name labels, title and caption.
 
-Text uses Pillow's built-in scalable font (`ImageFont.load_default(size=...)`, Pillow >= 10.1),
-so no system font or download is needed; sizes follow the frame (`u`, about its height for
-16:9). The font covers Latin text: accents are stripped, other scripts are left out.
+Text is drawn in any script with the Noto fonts of `film.media.fonts`, a run of one font at a
+time (`storyboard_text`); sizes follow the frame (`u`, about its height for 16:9).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from functools import lru_cache
-from typing import Any
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from film.offline.storyboard_figures import Fig
 from film.offline.storyboard_paint import RGB, Pen, paint
+from film.offline.storyboard_text import Font, clean_text, draw, fit, length
+from film.offline.storyboard_text import wrap as _wrap
 from film.providers.contract import ImageRequest
+
+__all__ = ["bars", "clean_text", "excerpt", "font", "overlays", "wrap"]
 
 ACCENT: RGB = (255, 206, 84)
 _BOILERPLATE = re.compile(
@@ -26,13 +27,6 @@ _BOILERPLATE = re.compile(
     r"sharp focus|octane render|unreal engine|trending on \w+)\b", re.I)
 _SHOT_WORDS = re.compile(r"^((extreme|medium|full|establishing|wide|close-?up|insert|pov|aerial|"
                          r"tracking|two-shot|over-the-shoulder|reaction)\s*)+(shot)?$", re.I)
-
-
-def clean_text(text: str) -> str:
-    """Text the built-in font can draw: accents stripped, unknown characters dropped."""
-    text = unicodedata.normalize("NFKD", text.replace("—", " - ").replace("–", "-"))
-    kept = "".join(c for c in text if (" " <= c <= "~") or c in "·…“”‘’")
-    return re.sub(r"\s+", " ", kept).strip()
 
 
 def excerpt(prompt: str) -> str:
@@ -48,43 +42,23 @@ def excerpt(prompt: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-@lru_cache(maxsize=32)
-def font(px: int) -> Any:
-    try:
-        return ImageFont.load_default(size=px)
-    except (TypeError, OSError, ImportError):  # Pillow < 10.1 or no FreeType
-        return ImageFont.load_default()
+@lru_cache(maxsize=64)
+def font(px: int, language: str | None = None) -> Font:
+    """The caption font at `px` pixels, for text in `language` (CJK glyph shapes)."""
+    return Font(px, language)
 
 
-def _px(f: Any) -> int:
-    return int(getattr(f, "size", 11))
+def _px(f: Font) -> int:
+    return f.size
 
 
-def _fit(d: ImageDraw.ImageDraw, text: str, f: Any, width: float) -> str:
-    if d.textlength(text, font=f) <= width:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        fits = d.textlength(text[:mid].rstrip() + "…", font=f) <= width
-        lo, hi = (mid, hi) if fits else (lo, mid - 1)
-    return text[:lo].rstrip(" ,.;:") + "…" if lo else ""
+def _fit(d: ImageDraw.ImageDraw, text: str, f: Font, width: float) -> str:
+    return fit(d, text, f, width)
 
 
-def wrap(d: ImageDraw.ImageDraw, text: str, f: Any, width: float, lines: int) -> list[str]:
-    """Word-wrap `text` into at most `lines` lines; the last one ends in … when text is cut."""
-    out: list[str] = []
-    words = text.split()
-    while words and len(out) < lines:
-        line = words.pop(0)
-        while words and d.textlength(f"{line} {words[0]}", font=f) <= width:
-            line += " " + words.pop(0)
-        out.append(_fit(d, line, f, width))
-    if words and out:
-        out[-1] = _fit(d, out[-1] + " " + " ".join(words), f, width)
-        if not out[-1].endswith("…"):
-            out[-1] = _fit(d, out[-1] + " …", f, d.textlength(out[-1], font=f))
-    return out
+def wrap(d: ImageDraw.ImageDraw, text: str, f: Font, width: float, lines: int) -> list[str]:
+    """Wrap `text` into at most `lines` lines; the last one ends in … when text is cut."""
+    return _wrap(d, text, f, width, lines)
 
 
 def _arrows(img: Image.Image, move: str, top: float, bottom: float, u: float, ss: int) -> None:
@@ -136,17 +110,16 @@ def _arrows(img: Image.Image, move: str, top: float, bottom: float, u: float, ss
     paint(img, mask, ACCENT, 0.92)
 
 
-def _label(d: ImageDraw.ImageDraw, text: str, x: float, bottom: float, f: Any, u: float,
+def _label(d: ImageDraw.ImageDraw, text: str, x: float, bottom: float, f: Font, u: float,
            width: int) -> None:
     pad, dot = 0.009 * u, 0.008 * u
-    bw = d.textlength(text, font=f) + 2 * pad + 2 * dot + pad * 0.6
+    bw = length(d, text, f) + 2 * pad + 2 * dot + pad * 0.6
     bh = _px(f) * 1.25 + pad * 0.6
     x0 = min(max(x - bw / 2, 0.01 * width), width - 0.01 * width - bw)
     d.rounded_rectangle((x0, bottom - bh, x0 + bw, bottom), radius=bh / 2, fill=(10, 10, 14, 175))
     d.ellipse((x0 + pad, bottom - bh / 2 - dot, x0 + pad + 2 * dot, bottom - bh / 2 + dot),
               fill=(*ACCENT, 255))
-    d.text((x0 + pad * 1.6 + 2 * dot, bottom - bh / 2), text, font=f, fill=(240, 240, 240, 255),
-           anchor="lm")
+    draw(d, (x0 + pad * 1.6 + 2 * dot, bottom - bh / 2), text, f, (240, 240, 240, 255), "lm")
 
 
 def _even(v: float) -> int:
@@ -187,7 +160,8 @@ def overlays(img: Image.Image, request: ImageRequest, figs: list[Fig],
         d.line([(0, y), (w, y)], fill=(255, 255, 255, 24), width=lw)
     _arrows(img, move, top_h + 0.03 * h, band_top, u, ss)
     d = ImageDraw.Draw(img, "RGBA")
-    lf = font(max(8, round(0.021 * u)))
+    lang = request.language
+    lf = font(max(8, round(0.021 * u)), lang)
     lh = _px(lf) * 1.5
     for i, f in enumerate([*figs, *([fg] if fg else [])]):
         if not f.name:
@@ -201,7 +175,7 @@ def overlays(img: Image.Image, request: ImageRequest, figs: list[Fig],
         _label(d, clean_text(f.name).upper(), f.cx, min(max(y, top_h + lh), band_top - 0.01 * u),
                lf, u, w)
     # header bar
-    tf, bf = font(max(9, round(0.026 * u))), font(body_px)
+    tf, bf = font(max(9, round(0.026 * u)), lang), font(body_px, lang)
     d.rectangle((0, 0, w, top_h), fill=(6, 7, 10, 238))
     d.line([(0, top_h), (w, top_h)], fill=(255, 255, 255, 40), width=lw)
     x = max(3, round(0.018 * u))
@@ -209,25 +183,25 @@ def overlays(img: Image.Image, request: ImageRequest, figs: list[Fig],
         tick = max(2, 0.005 * u)
         d.rectangle((x, top_h * 0.28, x + tick, top_h * 0.72), fill=(*ACCENT, 230))
         tx = x + tick + max(3, 0.008 * u)
-        d.text((tx, top_h / 2), _fit(d, clean_text(request.title).upper(), tf, w * 0.6),
-               font=tf, fill=(245, 245, 245, 240), anchor="lm")
-    d.text((w - x, top_h / 2), f"{shot.shot_id} · {shot.duration:g}s", font=bf, anchor="rm",
-           fill=(200, 200, 200, 220))
+        draw(d, (tx, top_h / 2), _fit(d, clean_text(request.title).upper(), tf, w * 0.6),
+             tf, (245, 245, 245, 240), "lm")
+    draw(d, (w - x, top_h / 2), f"{shot.shot_id} · {shot.duration:g}s", bf,
+         (200, 200, 200, 220), "rm")
     # caption band
     d.rectangle((0, band_top, w, h), fill=(6, 7, 10, 238))
     d.line([(0, band_top), (w, band_top)], fill=(*ACCENT, 160), width=lw)
     number = f"{request.index + 1}/{request.total}" if request.total > 1 else str(shot.shot_number)
     header = f"SHOT {number} · {shot.shot_type.upper()} · {move}"
-    hf = font(head_px)
-    d.text((pad, band_top + pad), header, font=hf, fill=(255, 255, 255, 255))
-    used = d.textlength(header, font=hf) + 3 * pad
+    hf = font(head_px, lang)
+    draw(d, (pad, band_top + pad), header, hf, (255, 255, 255, 255))
+    used = length(d, header, hf) + 3 * pad
     cast_names = ", ".join(clean_text(c).upper() for c in shot.characters)
     setting = " · ".join(clean_text(x) for x in [*shot.landscapes[:3], shot.time_of_day or ""] if x)
     meta = " · ".join(x for x in (cast_names, setting) if x)
     if meta and w - used - pad > 0.12 * w:
-        d.text((w - pad, band_top + pad + head_px * 0.1), _fit(d, meta, bf, w - used - pad),
-               font=bf, anchor="ra", fill=(*ACCENT, 235))
+        draw(d, (w - pad, band_top + pad + head_px * 0.1), _fit(d, meta, bf, w - used - pad),
+             bf, (*ACCENT, 235), "ra")
     y = band_top + pad + head_px + gap
     for line in wrap(d, excerpt(shot.enhanced_prompt), bf, w - 2 * pad, lines):
-        d.text((pad, y), line, font=bf, fill=(208, 208, 208, 255))
+        draw(d, (pad, y), line, bf, (208, 208, 208, 255))
         y += body_px + gap

@@ -120,6 +120,10 @@ class ImageRequest(BaseModel):
     total: int = 1
     #: the sheets of the characters in frame and the plate of the shot's location
     references: list[Reference] = Field(default_factory=list)
+    #: the film's language (captions and name tags pick glyph shapes by it)
+    language: str | None = None
+    #: which take of the shot this is (0: the first); the storyboard varies its framing by it
+    take: int = 0
 
     def noted(self) -> dict[str, Any]:
         """What the manifest records of this request: the references the shot used."""
@@ -134,6 +138,13 @@ class VideoRequest(BaseModel):
     height: int
     fps: int = FPS
     seed: int = 0
+    #: the characters' sheets (and location's plate) for a model that takes references
+    references: list[Reference] = Field(default_factory=list)
+
+    def noted(self) -> dict[str, Any]:
+        """What the manifest records of this request: the references the clip used."""
+        refs = [f"{r.kind}:{r.key}" for r in self.references]
+        return {"references": refs} if refs else {}
 
 
 class SpeechRequest(BaseModel):
@@ -142,6 +153,8 @@ class SpeechRequest(BaseModel):
     voice: str | None = None
     shot_id: str = ""
     roles: list[str] = Field(default_factory=list, description="All speaking roles, in order.")
+    #: the film's language; a line in another script is spoken in its own (film.lang)
+    language: str | None = None
 
 
 class Provider(ABC):
@@ -167,6 +180,12 @@ class Provider(ABC):
     def estimate_cost(self, request: Any) -> float:
         return 0.0
 
+    @property
+    def uses_references(self) -> bool:
+        """Whether what it makes is made from the characters' sheets and the locations'
+        plates (when no provider of a run uses them, the run makes none)."""
+        return False
+
     def price_known(self) -> bool:
         """Whether costs of this provider can be estimated (free ones always can; a remote
         one says so from its price rule in the media catalogue)."""
@@ -178,12 +197,6 @@ class Provider(ABC):
 
 class ImageProvider(Provider):
     kind = "image"
-
-    @property
-    def uses_references(self) -> bool:
-        """Whether this provider's stills are made from the characters' sheets and the
-        locations' plates (when none does, the run makes none)."""
-        return False
 
     @abstractmethod
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:

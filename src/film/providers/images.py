@@ -16,11 +16,19 @@ from typing import Any, ClassVar
 import httpx
 
 from film.config import Settings
-from film.errors import ContentRefused, ProviderError
+from film.errors import ConfigError, ContentRefused, ProviderError
 from film.providers.catalogue import MediaModel, find_model
-from film.providers.contract import ImageProvider, ImageRequest, JobContext, MediaResult
-from film.providers.inputs import check_usable, image_arguments, styled_prompt
+from film.providers.contract import (
+    ImageProvider,
+    ImageRequest,
+    JobContext,
+    MediaResult,
+    ReferenceRequest,
+)
+from film.providers.inputs import check_usable, chosen_references, image_arguments, styled_prompt
 from film.providers.remote_job import (
+    Arguments,
+    Uploader,
     fal_job_state,
     remote_url_for_meta,
     replicate_job_state,
@@ -81,9 +89,36 @@ class CatalogueImageProvider(ImageProvider):
     def estimate_cost(self, request: ImageRequest) -> float:
         return self.catalogue_model.cost(width=request.width, height=request.height)
 
-    def arguments(self, request: ImageRequest) -> dict[str, Any]:
-        """The model's input for one shot, in its own field names."""
-        return image_arguments(self.catalogue_model, request)
+    @property
+    def uses_references(self) -> bool:
+        """Models with a reference-image field get the sheets and plates of the shot."""
+        return self.catalogue_model.references is not None
+
+    def arguments(self, request: ImageRequest) -> Arguments:
+        """The model's input for one shot, in its own field names; with reference images, an
+        async maker that uploads them first (only when a job is submitted)."""
+        model = self.catalogue_model
+        check_usable(model, self.vendor, request.references)
+        refs = chosen_references(model, request.references)
+        if not refs:
+            return image_arguments(model, request)
+
+        async def make(upload: Uploader) -> dict[str, Any]:
+            urls = [await upload(ref.path) for ref in refs]
+            return image_arguments(model, request, urls)
+
+        return make
+
+    async def reference(self, request: ReferenceRequest, out: Path, ctx: JobContext
+                        ) -> MediaResult:
+        """A sheet or plate from its prompt (a model that needs a reference image to run
+        cannot make one: the run draws references with the vendor's text-to-image model)."""
+        if self.catalogue_model.requires_reference:
+            raise ConfigError(f"{self.name} needs a reference image, so it cannot draw the "
+                              "references themselves",
+                              hint=f"Add --reference-provider {self.vendor} (its text-to-image "
+                              "default) or another provider.")
+        return await super().reference(request, out, ctx)
 
 
 class FalImageProvider(CatalogueImageProvider):
@@ -97,7 +132,6 @@ class FalImageProvider(CatalogueImageProvider):
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, model, settings)
         self.catalogue_model = find_model("fal", "image", model)
-        check_usable(self.catalogue_model, "fal")
         self.app_id = self.catalogue_model.id
 
     def params(self) -> dict[str, Any]:
@@ -145,7 +179,6 @@ class ReplicateImageProvider(CatalogueImageProvider):
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         super().__init__(name, replicate_model(model), settings)
         self.catalogue_model = find_model("replicate", "image", model)
-        check_usable(self.catalogue_model, "replicate")
 
     def params(self) -> dict[str, Any]:
         aspect = {"aspect_ratio": "nearest"} if self.catalogue_model.fields.aspect_ratio else {}

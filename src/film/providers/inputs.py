@@ -14,7 +14,7 @@ from typing import Any
 
 from film.errors import ConfigError
 from film.providers.catalogue import MediaModel
-from film.providers.contract import ImageRequest, VideoRequest
+from film.providers.contract import ImageRequest, Reference, VideoRequest
 from film.schema import Shot
 
 CAMERA_WORDS: dict[str, str] = {
@@ -64,14 +64,47 @@ def nearest_aspect(width: int, height: int, choices: Sequence[str]) -> str:
     return min(choices, key=distance)
 
 
-def check_usable(model: MediaModel, vendor: str) -> None:
-    """A model that cannot run without reference images cannot make a shot yet."""
-    if model.requires_reference:
+def check_usable(model: MediaModel, vendor: str, references: Sequence[Any] = ()) -> None:
+    """A model that cannot run without reference images cannot make a shot that has none."""
+    if model.requires_reference and not references:
         field = model.references.field if model.references else "a reference image"
         raise ConfigError(
-            f"{vendor}:{model.name} needs reference images ({field}), which film does not send "
-            "yet", hint=f"Pick a model that makes a {model.kind} from the prompt alone (film "
-            "models).")
+            f"{vendor}:{model.name} needs reference images ({field}) and this shot has none",
+            hint="Give the shot a character or a location (the references stage makes their "
+            f"sheets and plates), or pick a model that makes a {model.kind} from the prompt "
+            "alone (film models).")
+
+
+def chosen_references(model: MediaModel, references: Sequence[Reference]) -> list[Reference]:
+    """The references a model gets, up to its limit: the characters in frame first (in the
+    shot's order), then the location's plate; a model whose references are elements (Kling)
+    takes characters only, its start frame already shows the place."""
+    spec = model.references
+    if spec is None:
+        return []
+    people = [r for r in references if r.kind == "character"]
+    places = [] if spec.shape == "elements" else [r for r in references if r.kind != "character"]
+    chosen = people + places
+    return chosen[: spec.limit] if spec.limit else chosen
+
+
+def reference_note(model: MediaModel, references: Sequence[Reference]) -> str:
+    """What the prompt says about the reference images, so the model knows which is which."""
+    if not references or model.references is None:
+        return ""
+    if model.references.shape == "elements":
+        named = [f"@Element{i} is {r.name}" for i, r in enumerate(references, 1)]
+        return " " + "; ".join(named) + "."
+    parts = []
+    for i, ref in enumerate(references, 1):
+        if ref.kind == "character":
+            parts.append(f"image {i} shows {ref.name} (front, side and back views on a green "
+                         "background): keep the same face, hair, build and clothes")
+        else:
+            parts.append(f"image {i} shows {ref.name}: keep the same place and its look")
+    return (" Reference images: " + "; ".join(parts) +
+            ". Do not copy the reference layout, the green background or the side-by-side "
+            "views into the picture.")
 
 
 def reference_arguments(model: MediaModel, urls: Sequence[str]) -> dict[str, Any]:
@@ -81,7 +114,8 @@ def reference_arguments(model: MediaModel, urls: Sequence[str]) -> dict[str, Any
         return {}
     urls = list(urls)[: refs.limit] if refs.limit else list(urls)
     if refs.shape == "elements":
-        return {refs.field: [{"frontal_image_url": url} for url in urls]}
+        return {refs.field: [{"frontal_image_url": url, "reference_image_urls": [url]}
+                             for url in urls]}
     return {refs.field: urls if refs.many else urls[0]}
 
 
@@ -102,18 +136,24 @@ def _common(model: MediaModel, shot: Shot, width: int, height: int, seed: int,
 
 def image_arguments(model: MediaModel, request: ImageRequest,
                     references: Sequence[str] = ()) -> dict[str, Any]:
-    """The model's input for one still."""
-    args = _common(model, request.shot, request.width, request.height, request.seed,
-                   styled_prompt(request))
+    """The model's input for one still; `references`: the URLs of
+    `chosen_references(model, request.references)`, in that order."""
+    prompt = styled_prompt(request)
+    if references:
+        prompt += reference_note(model, chosen_references(model, request.references))
+    args = _common(model, request.shot, request.width, request.height, request.seed, prompt)
     return {**args, **reference_arguments(model, references), **model.fixed}
 
 
 def video_arguments(model: MediaModel, request: VideoRequest, still_url: str,
                     references: Sequence[str] = ()) -> dict[str, Any]:
-    """The model's input for one clip that starts from the still at `still_url`."""
+    """The model's input for one clip that starts from the still at `still_url`;
+    `references`: the URLs of `chosen_references(model, request.references)`."""
     f = model.fields
-    args = _common(model, request.shot, request.width, request.height, request.seed,
-                   video_prompt(request.shot))
+    prompt = video_prompt(request.shot)
+    if references:
+        prompt += reference_note(model, chosen_references(model, request.references))
+    args = _common(model, request.shot, request.width, request.height, request.seed, prompt)
     if f.start_image:
         args[f.start_image] = still_url
     if f.duration and model.durations:

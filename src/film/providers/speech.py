@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from film.errors import ConfigError, InputError, ProviderError, Unavailable, redact
+from film.lang import language_name, line_language, speakable
 from film.providers.catalogue import MediaModel, find_model
 from film.providers.contract import JobContext, MediaResult, SpeechProvider, SpeechRequest
 from film.providers.voices import (
@@ -38,7 +39,7 @@ from film.vendors.http import RetryPolicy, make_client, send_with_retries
 
 MAX_INPUT_CHARS = 4096
 _UNKNOWN_SIZE = 0xFFFFFFFF
-_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+|(?<=[。！？；])")
 
 
 # ---- WAV -------------------------------------------------------------------------------------
@@ -182,7 +183,8 @@ class OpenAISpeechProvider(SpeechProvider):
             return voice  # a custom voice, or a voice of an OpenAI-compatible local server
         return openai_voice_for(request.role, list(request.roles))
 
-    def _payload(self, text: str, voice: str, role: str) -> dict[str, Any]:
+    def _payload(self, text: str, voice: str, role: str, language: str = "en"
+                 ) -> dict[str, Any]:
         payload: dict[str, Any] = {"model": self.model, "input": text, "voice": voice,
                                    "response_format": "wav"}
         if self.model.startswith("gpt-4o"):  # tts-1 and tts-1-hd take no instructions
@@ -190,6 +192,9 @@ class OpenAISpeechProvider(SpeechProvider):
                 "Calm, warm film narrator." if is_narrator(role)
                 else f"Speak in character as {role}."
             )
+            if language != "en":  # every OpenAI voice speaks the language of its input
+                payload["instructions"] += (f" Speak {language_name(language)} "
+                                            "with a native accent.")
         return payload
 
     def _url(self) -> str:
@@ -200,12 +205,13 @@ class OpenAISpeechProvider(SpeechProvider):
 
     async def synthesize(self, request: SpeechRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Speak the line and write a WAV (as the server sends it, header fixed) to `out`."""
-        text = clean_line(request.text)
+        text = speakable(clean_line(request.text))
         if not text:
             where = f" for shot {request.shot_id}" if request.shot_id else ""
-            raise InputError(f"nothing to say{where}: the line is empty")
+            raise InputError(f"nothing to say{where}: the line is empty (or only emoji)")
         key = self._key()
         voice = self.resolve_voice(request)
+        language = line_language(text, request.language)
         policy = ctx.retry_policy()
         client = ctx.client or make_client(self.settings.film_http_timeout)
         started = time.perf_counter()
@@ -214,7 +220,8 @@ class OpenAISpeechProvider(SpeechProvider):
         try:
             for piece in split_text(text):
                 response = await self._post(client, self._url(), key, policy, ctx,
-                                            self._payload(piece, voice, request.role))
+                                            self._payload(piece, voice, request.role,
+                                                          language))
                 if response.headers.get("x-request-id"):
                     request_ids.append(response.headers["x-request-id"])
                 parts.append(parse_wav(response.content, self.name))
@@ -231,6 +238,7 @@ class OpenAISpeechProvider(SpeechProvider):
                 "duration": round(wav.duration, 4),
                 "voice": voice,
                 "role": request.role,
+                "language": language,
                 "sample_rate": wav.sample_rate,
                 "chars": len(text),
                 "parts": len(parts),
@@ -311,7 +319,9 @@ class LocalSpeechProvider(OpenAISpeechProvider):
             return voice
         return self.pools().voice_for(request.role, list(request.roles))
 
-    def _payload(self, text: str, voice: str, role: str) -> dict[str, Any]:
+    def _payload(self, text: str, voice: str, role: str, language: str = "en"
+                 ) -> dict[str, Any]:
+        """A local server's voices speak what they are given; no instructions."""
         return {"model": self.model, "input": text, "voice": voice, "response_format": "wav"}
 
     def _url(self) -> str:

@@ -11,7 +11,7 @@ length goes into meta["duration"].
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +22,13 @@ from film.errors import MediaError, ProviderError
 from film.media.ffmpeg import probe
 from film.providers.catalogue import MediaModel, find_model
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
-from film.providers.inputs import CAMERA_WORDS, check_usable, video_arguments, video_prompt
+from film.providers.inputs import (
+    CAMERA_WORDS,
+    check_usable,
+    chosen_references,
+    video_arguments,
+    video_prompt,
+)
 from film.providers.remote_job import (
     Uploader,
     fal_job_state,
@@ -72,7 +78,11 @@ class CatalogueVideoProvider(VideoProvider):
 
     def _use(self, model: str) -> None:
         self.catalogue_model = find_model(self.vendor, "video", model)
-        check_usable(self.catalogue_model, self.vendor)
+
+    @property
+    def uses_references(self) -> bool:
+        """Models with a reference-image field get the sheets of the characters in frame."""
+        return self.catalogue_model.references is not None
 
     def price_known(self) -> bool:
         return self.catalogue_model.price is not None
@@ -84,16 +94,21 @@ class CatalogueVideoProvider(VideoProvider):
     def estimate_cost(self, request: VideoRequest) -> float:
         return self.catalogue_model.cost(seconds=self.clip_seconds(request))
 
-    def arguments(self, request: VideoRequest, still_url: str) -> dict[str, Any]:
+    def arguments(self, request: VideoRequest, still_url: str,
+                  references: Sequence[str] = ()) -> dict[str, Any]:
         """The model's input for one clip, in its own field names."""
-        return video_arguments(self.catalogue_model, request, still_url)
+        return video_arguments(self.catalogue_model, request, still_url, references)
 
     def with_still(self, request: VideoRequest
                    ) -> Callable[[Uploader], Awaitable[dict[str, Any]]]:
-        """An async maker of the input: the still's URL (uploaded when needed) in place."""
+        """An async maker of the input: the still's URL (uploaded when needed) in place, and
+        the URLs of the reference images the model takes."""
+        check_usable(self.catalogue_model, self.vendor, request.references)
+        refs = chosen_references(self.catalogue_model, request.references)
 
         async def make(upload: Uploader) -> dict[str, Any]:
-            return self.arguments(request, await upload(request.image_path))
+            still = await upload(request.image_path)
+            return self.arguments(request, still, [await upload(r.path) for r in refs])
 
         return make
 

@@ -5,6 +5,9 @@ spacing don't matter), each is classified (narrator, female or male, child or el
 words in its name, and takes the next voice of its group. Adding a role at the end of the list
 never changes the voices already given. The same assignment serves eSpeak NG (`cast_voices`)
 and OpenAI TTS (`openai_voice_for`), so a character keeps its place whichever engine speaks.
+
+A line in another language keeps its character's variant, pitch and pace and changes only
+the eSpeak language (`localize`): "en-us+f3" speaks French as "fr+f3", Chinese as "cmn+f3".
 """
 
 from __future__ import annotations
@@ -30,15 +33,25 @@ _FEMALE_WORDS = frozenset("""
     mary anna emma sarah alice julia sophie sophia olivia ava mia lily lucy grace clara
     elena maria laura rose eva ella chloe zoe zoë hannah amelia isabella charlotte nora
     mara lena ada helen jane kate emily ruth rachel leah naomi eve iris vera irene
+    mujer niña chica madre reina princesa abuela hija esposa anciana vieja amiga enfermera
+    doctora maestra femme fille mère reine princesse grand-mère amie inconnue infirmière
+    frau mädchen mutter königin prinzessin großmutter oma freundin lehrerin ärztin
+    krankenschwester فتاة امرأة أم ملكة أميرة جدة طفلة
 """.split())
+#: characters that make a Chinese or Japanese role female (女 woman, 妈 mum, 姐 sister ...)
+_FEMALE_CJK = "女妈娘婆姐妹妻她后"
 _CHILD_WORDS = frozenset("""
     child children kid kids boy girl baby toddler little young youngster teen teenager
-    son daughter schoolboy schoolgirl infant junior
+    son daughter schoolboy schoolgirl infant junior niño niña chico chica enfant garçon
+    kind junge mädchen petit petite pequeño pequeña kleine kleines kleiner طفل طفلة صبي صغيرة
 """.split())
+_CHILD_CJK = ("孩", "少年", "少女", "男の子", "女の子", "子供")
 _ELDER_WORDS = frozenset("""
     old elder elderly aged ancient grandfather grandmother grandpa grandma granny gran
-    grandad granddad nana veteran hermit sage
+    grandad granddad nana veteran hermit sage viejo vieja anciano anciana abuelo abuela
+    vieil vieux vieille vieillard alte alter greis oma opa عجوز شيخ
 """.split())
+_ELDER_CJK = ("老", "爷爷", "奶奶", "祖母", "祖父", "おじいさん", "おばあさん")
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,15 @@ ESPEAK_FEMALE: tuple[VoiceSpec, ...] = (
     VoiceSpec("en-gb-scotland+f1", pitch=52, rate=168, range=58, gender="female"),
     VoiceSpec("en-029+f5", pitch=56, rate=176, range=62, gender="female"),
 )
+#: film language code -> eSpeak NG language voice (eSpeak has no "zh": Mandarin is "cmn")
+ESPEAK_LANG = {
+    "zh": "cmn", "yue": "yue", "ja": "ja", "ko": "ko", "es": "es", "fr": "fr", "de": "de",
+    "it": "it", "pt": "pt-br", "ar": "ar", "he": "he", "hi": "hi", "th": "th", "ru": "ru",
+    "uk": "uk", "el": "el", "pl": "pl", "tr": "tr", "vi": "vi", "nl": "nl", "sv": "sv",
+    "fa": "fa", "id": "id", "cs": "cs", "da": "da", "fi": "fi", "hu": "hu", "ro": "ro",
+    "no": "nb", "nb": "nb", "bg": "bg", "hr": "hr", "sk": "sk", "sr": "sr", "ca": "ca",
+    "ms": "ms", "bn": "bn", "ta": "ta", "te": "te", "ur": "ur", "sw": "sw", "eu": "eu",
+}
 #: pitch offsets for the second, third... round through a pool
 _ROUND_OFFSETS = (0, 10, -10, 18, -18, 26)
 
@@ -111,14 +133,16 @@ def is_narrator(role: str) -> bool:
 
 def guess_gender(role: str) -> Gender:
     """"female" when the role's name has a female noun, pronoun or common name, else "male"."""
+    if any(c in role for c in _FEMALE_CJK):
+        return "female"
     return "female" if _words(role) & _FEMALE_WORDS else "male"
 
 
 def guess_age(role: str) -> Age:
     words = _words(role)
-    if words & _ELDER_WORDS:
+    if words & _ELDER_WORDS or any(w in role for w in _ELDER_CJK):
         return "elder"
-    if words & _CHILD_WORDS:
+    if words & _CHILD_WORDS or any(w in role for w in _CHILD_CJK):
         return "child"
     return "adult"
 
@@ -227,6 +251,22 @@ KOKORO_POOLS = VoicePools("af_sarah", ("am_adam", "bm_george", "am_michael"),
 def openai_voice_for(role: str, roles: list[str]) -> str:
     """The OpenAI TTS voice of `role`: "fable" for the narrator, then per-gender pools."""
     return OPENAI_POOLS.voice_for(role, roles)
+
+
+def espeak_language(language: str | None) -> str | None:
+    """The eSpeak NG voice for a film language code, None for English or an unknown one."""
+    code = (language or "en").lower()
+    return ESPEAK_LANG.get(code) or ESPEAK_LANG.get(code.split("-")[0])
+
+
+def localize(spec: VoiceSpec, language: str | None) -> VoiceSpec:
+    """`spec` speaking `language`: the same variant, pitch, pace and range, the language's
+    eSpeak voice ("en-us+f3" in French → "fr+f3"); unchanged for English or an unknown one."""
+    base = espeak_language(language)
+    if base is None:
+        return spec
+    variant = spec.voice.partition("+")[2]
+    return replace(spec, voice=f"{base}+{variant}" if variant else base)
 
 
 def espeak_spec_for_openai_voice(name: str) -> VoiceSpec | None:

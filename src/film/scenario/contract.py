@@ -6,7 +6,7 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from film.providers.contract import JobContext, MediaResult, Provider
 from film.schema import AspectRatio, Shot, ShotList, Usage
@@ -26,6 +26,15 @@ class ScenarioRequest(BaseModel):
     temperature: float = Field(default=0.7, ge=0, le=2, allow_inf_nan=False)
     #: the names of the people who may appear (a story's scene): no one else is a character
     cast: list[str] = Field(default_factory=list, max_length=20)
+    #: the language of the dialogue and narration (None: the description's own, guessed)
+    language: str | None = Field(default=None, max_length=16)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: Any) -> Any:
+        from film.lang import check_language
+
+        return check_language(value) if isinstance(value, str) else value
 
 
 class ShotsFile(BaseModel):

@@ -12,6 +12,11 @@ text, never from the clock or an unseeded random source). How it plans:
    and camera moves; prompts are enriched from a style preset, the mood, time and weather;
 4. about half the shots without dialogue get a short narration line taken from their beat,
    spread from the first beat to the last (the ending is narrated, not silent).
+
+A description in Chinese, Japanese, Spanish, French, German or Arabic (guessed, or
+`language`) is read by `planner_i18n`: dialogue, narration, characters and the title keep
+the description's words; the image prompts' scaffolding stays English, with an English
+gloss of each character.
 """
 
 from __future__ import annotations
@@ -21,21 +26,27 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from film.lang import guess_language
 from film.scenario.contract import ScenarioProvider, ScenarioRequest, ScenarioResult
+from film.scenario.planner_i18n import LANGUAGES, Reader
+from film.scenario.planner_i18n import title as native_title
 from film.scenario.planner_text import (
     QUOTE_MARK,
     SENTENCE_SPLIT,
     body_details,
     characters_in,
     count_cues,
+    english_title,
     find_names,
     infer_mood,
     infer_time,
+    narration_line,
     places_in,
     pronoun_target,
     quote_speaker,
     ref,
     resolve_style,
+    spread,
     uninvert,
     words_of,
 )
@@ -55,7 +66,7 @@ from film.scenario.planner_vocab import (
 from film.schema import Shot, ShotList, Usage
 
 #: bump when a change to the planner should make existing shot lists stale
-PLANNER_VERSION = 1
+PLANNER_VERSION = 2  # 2: reads zh, ja, es, fr, de; records the language
 
 __all__ = ["STYLE_PRESETS", "OfflineScenarioProvider", "plan_shot_list", "resolve_style"]
 
@@ -200,19 +211,20 @@ def _beats(description: str, n: int, given: list[str] | None = None
     return beats or [_Beat(" ".join(description.split())[:300] or "an empty scene")], names
 
 
-def _group(beats: list[_Beat], n: int) -> list[_Beat]:
+def _group(beats: list[_Beat], n: int, stop: str = ".") -> list[_Beat]:
     """Merge contiguous beats into n (when there are more beats than shots)."""
     out = []
+    sep = "" if stop == "。" else " "
     for i in range(n):
         part = beats[i * len(beats) // n:(i + 1) * len(beats) // n]
         lines: list[str] = []
         for line in (b.dialogue for b in part if b.dialogue):
-            if not lines or len(" ".join([*lines, line])) <= 240:
+            if not lines or len(sep.join([*lines, line])) <= 240:
                 lines.append(line[:1000])
         out.append(_Beat(
-            " ".join(b.text if b.text.endswith((".", "!", "?")) else f"{b.text}."
-                     for b in part)[:600],
-            " ".join(lines) or None,
+            sep.join(b.text if b.text.endswith((".", "!", "?", "。", "！", "？"))
+                     else f"{b.text}{stop}" for b in part)[:600],
+            sep.join(lines) or None,
             next((b.speaker for b in part if b.speaker), None),
             list(dict.fromkeys(c for b in part for c in b.chars)),
             list(dict.fromkeys(p for b in part for p in b.places)),
@@ -291,14 +303,18 @@ def _move(kind: str, index: int, last: bool, mood: str) -> str:
     return options[index % len(options)]
 
 
-def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int) -> str:
-    """What the frame shows for a shot's role in covering its beat."""
+def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int,
+             gloss: dict[str, str] | None = None) -> str:
+    """What the frame shows for a shot's role in covering its beat (`gloss`: the English of
+    a character's name in a description in another language)."""
+    gloss = gloss or {}
     where = ref(place)
-    who = ref(beat.chars[0]) if beat.chars else "the figure"
-    held, near, eyes = body_details(beat.chars[0]) if beat.chars else ("hands",) * 3
-    other = ref(beat.chars[1]) if len(beat.chars) > 1 else where
+    who = ref(gloss.get(beat.chars[0], beat.chars[0])) if beat.chars else "the figure"
+    held, near, eyes = body_details(gloss.get(beat.chars[0], beat.chars[0])) if beat.chars \
+        else ("hands",) * 3
+    other = ref(gloss.get(beat.chars[1], beat.chars[1])) if len(beat.chars) > 1 else where
     thing = next((w for w in words_of(beat.text) if w in OBJECTS), None)
-    action = beat.text.rstrip(".!?;, ")
+    action = beat.text.rstrip(".!?;, 。！？；，")
     if action[:1].isupper() and action.split()[0] not in beat.chars:
         action = action[:1].lower() + action[1:]
     subject = {
@@ -318,43 +334,9 @@ def _subject(role: str, beat: _Beat, place: str, i: int, repeat: int) -> str:
     }[role]
     if action not in subject:
         subject = f"{subject}, as {action}"
+    if gloss and beat.chars and role == "main":  # the English of names in another language
+        subject += ", featuring " + " and ".join(ref(gloss.get(c, c)) for c in beat.chars[:3])
     return f"{subject}, {_ANGLES[(repeat - 1) % len(_ANGLES)]}" if repeat else subject
-
-
-def _narration(text: str) -> str:
-    words = text.replace(";", ",").split()
-    if len(words) > 15:
-        head = " ".join(words[:15])
-        cut = head.rfind(",")
-        words = (head[:cut] if cut > 20 else " ".join(words[:12])).split()
-    line = " ".join(words).rstrip(",;:")
-    line = line[:1].upper() + line[1:]
-    return line if line.endswith((".", "!", "?")) else f"{line}."
-
-
-def _spread(candidates: list[int], budget: int) -> set[int]:
-    """`budget` of the candidate shots, evenly spread from the first to the last, so the
-    closing beat is narrated too and the film does not end on a long silence."""
-    if budget <= 0 or not candidates:
-        return set()
-    if budget == 1 or len(candidates) == 1:
-        return {candidates[0]}
-    last = len(candidates) - 1
-    return {candidates[round(k * last / (budget - 1))] for k in range(min(budget, last + 1))}
-
-
-def _title(beats: list[_Beat], names: list[str], place: str | None, when: str | None) -> str:
-    where = ref(place).title().replace("The ", "the ") if place else ""
-    if names and names[0] != place:
-        return f"{names[0]} in {where}" if place else names[0]
-    label = {"night": "Night", "evening": "Dusk", "dawn": "Dawn"}.get(when or "")
-    if place and label:
-        return f"{label} in {where}"
-    cast = [c for b in beats for c in b.chars]
-    if cast:
-        return f"The {cast[0].title()}"
-    words = beats[0].text.split()[:5]
-    return " ".join(w.capitalize() for w in words).rstrip(".,;:!?") or "Untitled"
 
 
 def plan_shot_list(request: ScenarioRequest) -> ShotList:
@@ -362,14 +344,23 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
     n = request.num_shots
     description = request.description
     preset, extra_style = resolve_style(request.style, description)
-    mood = (request.mood or infer_mood(description)).strip()
-    when = infer_time(description) or "day"
-    beats, names = _beats(description, n, request.cast)
+    language = request.language or guess_language(description)
+    reader = Reader(language, request.cast) if language in LANGUAGES else None
+    if reader is not None:
+        mood = (request.mood or reader.mood(description) or "contemplative").strip()
+        when = reader.time(description) or "day"
+        beats = [_Beat(**vars(b)) for b in reader.beats(description, n)]
+        names, gloss = reader.names, reader.gloss
+    else:
+        mood = (request.mood or infer_mood(description)).strip()
+        when = infer_time(description) or "day"
+        (beats, names), gloss = _beats(description, n, request.cast), {}
     if len(beats) > n:
-        beats = _group(beats, n)
+        beats = _group(beats, n, "。" if language in ("zh", "ja") else ".")
     places = list(dict.fromkeys(p for b in beats for p in b.places))
     first_timed = next((k for k, b in enumerate(beats) if b.time), len(beats))
-    clock = infer_time(" ".join(b.text for b in beats[:first_timed])) or when
+    early = " ".join(b.text for b in beats[:first_timed])
+    clock = (reader.time(early) if reader else infer_time(early)) or when
     for beat in beats:
         beat.places = beat.places or places[:1]
         beat.time = clock = beat.time or clock
@@ -377,13 +368,14 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
     slots = _roles(beats, n, len(cast))
     types = _shot_types(beats, slots, mood)
     tokens = words_of(description)
-    weather = [w for cues, w in WEATHER if count_cues(tokens, cues)]
+    weather = [w for cues, w in WEATHER if count_cues(tokens, cues)
+               or (reader and set(cues) & set(reader.weather(description)))]
     styles = ([extra_style] if extra_style else []) + list(preset.styles)
     negative = f"{BASE_NEGATIVE}, {preset.negative}"
     atmosphere = MOOD_ATMOSPHERE.get(mood.lower(), f"{mood} mood")
     narr_budget = (n + 1) // 2 - sum(1 for j, r in slots if r == "main" and beats[j].dialogue)
     candidates = [i for i, (j, r) in enumerate(slots) if r == "main" and not beats[j].dialogue]
-    narrated = _spread(candidates, narr_budget)
+    narrated = spread(candidates, narr_budget)
     shots: list[Shot] = []
     repeats: dict[tuple[int, str], int] = {}
     for i, ((j, role), kind) in enumerate(zip(slots, types, strict=True)):
@@ -392,7 +384,7 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
         place = current[0] if current else "surroundings"
         time_of_day = beat.time
         repeats[(j, role)] = repeats.get((j, role), -1) + 1
-        subject = _subject(role, beat, place, i, repeats[(j, role)])
+        subject = _subject(role, beat, place, i, repeats[(j, role)], gloss)
         setting = "" if place in subject or not current else f"in {ref(place)}"
         joint = ": " if role == "main" else " of "
         parts = [f"{preset.medium}, {_TYPE_PHRASE[kind]}{joint}{subject}", setting,
@@ -407,17 +399,19 @@ def plan_shot_list(request: ScenarioRequest) -> ShotList:
             negative_prompt=negative, duration=request.shot_duration,
             dialogue=beat.dialogue if role == "main" else None,
             speaker=beat.speaker if role == "main" and beat.dialogue else None,
-            narration=_narration(beat.text) if i in narrated else None,
+            narration=narration_line(beat.text, language in ("zh", "ja")) if i in narrated
+            else None,
             characters=[] if role in ("detail", "aerial") else list(beat.chars),
             landscapes=list(dict.fromkeys([*current, *kinds, *cats])),
             styles=styles, mood=mood, time_of_day=time_of_day,
             camera_movement=_move(kind, i, i == n - 1 and n >= 3, mood),
             action=beat.text,
         ))
-    return ShotList(title=_title(beats, names, places[0] if places else None, when),
-                    description=description, style=request.style or preset.name, mood=mood,
-                    aspect_ratio=request.aspect_ratio, model="offline", usage=Usage(),
-                    shots=shots)
+    heading = native_title(reader, beats, description) if reader \
+        else english_title(beats, names, places[0] if places else None, when)
+    return ShotList(title=heading, description=description, style=request.style or preset.name,
+                    mood=mood, aspect_ratio=request.aspect_ratio, model="offline",
+                    usage=Usage(), shots=shots, language=language)
 
 
 class OfflineScenarioProvider(ScenarioProvider):

@@ -6,6 +6,7 @@ Everything here is deterministic: the same text always gives the same answers.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from film.scenario.planner_vocab import (
     ANIMAL_NOUNS,
@@ -312,3 +313,46 @@ def quote_speaker(unit: str, names: list[str], last: list[str], cast: list[str])
     if chars:
         return chars[0]
     return last[0] if last else None
+
+
+# ---- narration and titles -------------------------------------------------------------
+
+
+def narration_line(text: str, cjk: bool = False) -> str:
+    if cjk:  # no spaces: up to the last pause within 30 characters
+        cut = max(text.rfind("，", 8, 30), text.rfind("、", 8, 30))
+        line = text if len(text) <= 30 else text[:cut] if cut > 0 else text[:30]
+        return line if line.endswith(("。", "！", "？")) else line.rstrip("，、") + "。"
+    words = text.replace(";", ",").split()
+    if len(words) > 15:
+        head = " ".join(words[:15])
+        cut = head.rfind(",")
+        words = (head[:cut] if cut > 20 else " ".join(words[:12])).split()
+    line = " ".join(words).rstrip(",;:")
+    line = line[:1].upper() + line[1:]
+    return line if line.endswith((".", "!", "?")) else f"{line}."
+
+
+def spread(candidates: list[int], budget: int) -> set[int]:
+    """`budget` of the candidate shots, evenly spread from the first to the last, so the
+    closing beat is narrated too and the film does not end on a long silence."""
+    if budget <= 0 or not candidates:
+        return set()
+    if budget == 1 or len(candidates) == 1:
+        return {candidates[0]}
+    last = len(candidates) - 1
+    return {candidates[round(k * last / (budget - 1))] for k in range(min(budget, last + 1))}
+
+
+def english_title(beats: list[Any], names: list[str], place: str | None, when: str | None) -> str:
+    where = ref(place).title().replace("The ", "the ") if place else ""
+    if names and names[0] != place:
+        return f"{names[0]} in {where}" if place else names[0]
+    label = {"night": "Night", "evening": "Dusk", "dawn": "Dawn"}.get(when or "")
+    if place and label:
+        return f"{label} in {where}"
+    cast = [c for b in beats for c in b.chars]
+    if cast:
+        return f"The {cast[0].title()}"
+    words = beats[0].text.split()[:5]
+    return " ".join(w.capitalize() for w in words).rstrip(".,;:!?") or "Untitled"

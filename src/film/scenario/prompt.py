@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from film.lang import guess_language, language_name
 from film.schema import CAMERA_MOVEMENTS, SHOT_ID_PATTERN, SHOT_TYPES, Shot, ShotList
 from film.schema import MAX_SHOT_SECONDS as _MAX_S
 from film.schema import MIN_SHOT_SECONDS as _MIN_S
@@ -70,6 +71,13 @@ SOUND
 - dialogue is a line a character speaks on screen (set speaker to who says it); narration is \
 a short voice-over (at most 15 words). Use null when a shot has none; keep speech on about \
 half of the shots at most, and keep every line short enough to say within the shot.
+
+LANGUAGE
+- Write title, action, dialogue and narration in the language of the film (the \
+description's language unless you are told another): a Chinese description gets Chinese \
+dialogue, a French one French. Write enhanced_prompt, negative_prompt, landscapes, styles, \
+mood and time_of_day in English, for the image and video models; name characters in \
+`characters` and `speaker` as the dialogue does.
 
 OUTPUT
 - Reply with one JSON object only: no prose, no explanations, no markdown, no code fences.
@@ -191,6 +199,7 @@ def build_user_message(
     aspect_ratio: str,
     shot_duration: float,
     note: str | None = None,
+    language: str | None = None,
 ) -> str:
     """The user turn: the film to plan, its constraints and the exact JSON shape expected."""
     lines = [
@@ -206,6 +215,9 @@ def build_user_message(
         f"Aspect ratio: {aspect_ratio} (compose every frame for it)",
         f"Duration per shot: about {shot_duration:g} seconds (between {_MIN_S:g} and {_MAX_S:g}).",
     ]
+    if language:
+        lines.append(f"Language of the dialogue, narration and title: {language_name(language)} "
+                     f"({language}); image prompts in English.")
     if note:
         lines += ["", f"Note: {note}"]
     lines += ["", "Reply with JSON of exactly this shape and these fields:", _field_list()]
@@ -219,12 +231,18 @@ def build_messages(
     user = build_user_message(
         description, num_shots=request.num_shots, style=request.style, mood=request.mood,
         aspect_ratio=request.aspect_ratio, shot_duration=request.shot_duration, note=note,
+        language=film_language(request),
     )
     cast = getattr(request, "cast", None)
     if cast:
         user += ("\n\nCharacters: only these people appear, named exactly so in `characters` "
                  f"and `speaker`: {', '.join(cast)}.")
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def film_language(request: Any) -> str:
+    """The language a request's film speaks: asked for, else the description's own."""
+    return getattr(request, "language", None) or guess_language(request.description)
 
 
 def repair_message(errors: list[str]) -> str:
@@ -291,6 +309,7 @@ def normalise(data: Any, request: Any, model: str) -> dict[str, Any]:
     data.pop("usage", None)
     data.pop("schema_version", None)
     data["model"] = model
+    data["language"] = film_language(request)
     defaults = {"description": request.description, "style": request.style,
                 "mood": request.mood, "aspect_ratio": request.aspect_ratio}
     for key, value in defaults.items():

@@ -8,11 +8,13 @@ from typing import Any
 
 from film.errors import InputError, ProviderError
 from film.fsutil import file_digest, shell_path
+from film.lang import line_language
 from film.media.ffmpeg import FPS
 from film.media.timeline import TimelineShot
 from film.schema import Shot
 from film.stages.base import Run
 from film.stages.options import ComposeOptions
+from film.stages.speech import shot_length, speech_duration
 from film.stages.table import stage
 
 
@@ -29,17 +31,6 @@ class ComposeRequest:
     #: the composer's segment cache
     cache_dir: Path
     workers: int
-
-
-def speech_duration(run: Run, path: Path) -> float:
-    """A voice track's length: from the manifest when the file is as recorded, else probed."""
-    entry = run.manifest.artifacts.get(run.project.rel(path))
-    if (entry and entry.status == "done" and entry.meta.get("duration")
-            and entry.size == path.stat().st_size):
-        return float(entry.meta["duration"])
-    from film.media.ffmpeg import probe
-
-    return float(probe(path).duration or 0.0)
 
 
 def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, dict[str, Any]]:
@@ -60,15 +51,16 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
                              hint=f"Run `film video -p {shell_path(root)}` first.")
         audio = stage("speech").path(root, one.shot_id)
         has_audio = bool(one.spoken_text) and audio.is_file()
+        language = line_language(one.spoken_text or "", run.shot_list.language)
         parts.append(TimelineShot(
-            shot_id=one.shot_id, clip=clip, planned=one.duration,
+            shot_id=one.shot_id, clip=clip, planned=shot_length(run, one),
             speech=audio if has_audio else None,
             speech_duration=speech_duration(run, audio) if has_audio else 0.0,
-            text=one.spoken_text, role=one.voice_role,
+            text=one.spoken_text, role=one.voice_role, language=language,
         ))
         digests.append([one.shot_id, file_digest(clip),
-                        file_digest(audio) if has_audio else None, one.duration,
-                        one.spoken_text])
+                        file_digest(audio) if has_audio else None, shot_length(run, one),
+                        one.spoken_text, *([language] if language != "en" else [])])
     if not parts and run.failures:
         raise ProviderError("every shot failed, so there is no film to compose:\n  "
                             + "\n  ".join(run.failures[:5]),

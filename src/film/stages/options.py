@@ -59,6 +59,17 @@ class RunOptions:
     retry: Any = None
     #: only these shots (film regen); None: every shot
     only: frozenset[str] | None = None
+    #: candidates per item of a stage with takes ({"images": 3}: `--takes 3`); absent: one
+    takes: dict[str, int] = field(default_factory=dict)
+    #: more stages a stage waits for, per item ({"video": ("speech",)}: audio-first)
+    after: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: functions called with the run after a stage's phase (a workflow's review and choose
+    #: steps), by stage name; one may stop the run (WaitingForChoice)
+    checkpoints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: each shot lasts as long as its line needs (audio-first): clips are made that long
+    fit_to_speech: bool = False
+    #: the workflow this run follows (its name, or the path of its file)
+    workflow: str | None = None
     #: the scenario stage's request (a ScenarioRequest), when the run plans the shots
     scenario: Any = None
     #: the story's options (a StoryOptions), when the run develops a story

@@ -106,24 +106,26 @@ def _places(root: str, stamp: tuple[str, str] | None,
     return tuple(refs)
 
 
-def _seed(run: Run, ref: Reference, stage_name: str) -> int:
-    """A reference's seed: stable per key, the next one for each `film regen` of it."""
+def _seed(run: Run, ref: Reference, stage_name: str, take: int | None) -> int:
+    """A reference's seed: stable per key, offset by the take's variant."""
     base = int.from_bytes(hashlib.sha256(ref.key.encode()).digest()[:4], "big")
-    return (base + run.take(ref.key, stage_name)) % 2**32
+    return (base + (run.take(ref.key, stage_name) if take is None else take)) % 2**32
 
 
-def plan_sheet(run: Run, ref: Reference, _provider: Any) -> tuple[ReferenceRequest, dict]:
+def plan_sheet(run: Run, ref: Reference, _provider: Any,
+               take: int | None = None) -> tuple[ReferenceRequest, dict]:
     """A character's sheet: its hash covers its name, its visual description and its look."""
     request = ReferenceRequest(reference=ref, width=SHEET_SIZE[0], height=SHEET_SIZE[1],
-                               style=run.shot_list.style, seed=_seed(run, ref, "sheets"))
+                               style=run.shot_list.style, seed=_seed(run, ref, "sheets", take))
     return request, request.model_dump(mode="json", exclude={"reference": {"path"}})
 
 
-def plan_plate(run: Run, ref: Reference, _provider: Any) -> tuple[ReferenceRequest, dict]:
+def plan_plate(run: Run, ref: Reference, _provider: Any,
+               take: int | None = None) -> tuple[ReferenceRequest, dict]:
     """A location's plate, at the film's frame size."""
     width, height = run.size
     request = ReferenceRequest(reference=ref, width=width, height=height,
-                               style=run.shot_list.style, seed=_seed(run, ref, "plates"))
+                               style=run.shot_list.style, seed=_seed(run, ref, "plates", take))
     return request, request.model_dump(mode="json", exclude={"reference": {"path"}})
 
 

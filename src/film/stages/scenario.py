@@ -28,7 +28,10 @@ def plan(run: Run, shot: Any, provider: Any) -> tuple[Any, dict[str, Any]]:
                          hint='Give one: film run -d "..." (or --description-file F).')
     if isinstance(request, ShotsFile):
         return request, {"copy": file_digest(request.path)}
-    return request, request.model_dump(mode="json")
+    inputs = request.model_dump(mode="json")
+    if inputs.get("language") is None:  # shot lists planned before languages stay current
+        inputs.pop("language", None)
+    return request, inputs
 
 
 def read_description(text: str | None, file: str | Path | None) -> str:

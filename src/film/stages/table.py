@@ -79,6 +79,9 @@ class Stage:
     resolver: str = "film.providers.registry:get_provider"
     #: which shots have this artifact (speech: those with a line)
     applies: Callable[[Any], bool] = _always
+    #: several candidates per item (`--takes N`, `film regen`, `film choose`): each a file
+    #: under takes/<stage>/<key>/, the chosen one linked to `output`; its planner takes `take`
+    takes: bool = False
 
     @property
     def dest(self) -> str | None:
@@ -89,9 +92,17 @@ class Stage:
         """The artifact's path in the project at `root` (key: the shot id)."""
         return root / self.output.format(key=key)
 
-    def plan(self, run: Any, shot: Any, provider: Any) -> tuple[Any, dict[str, Any]]:
-        """The request for one artifact and what its input hash covers."""
-        return _load(self.planner)(run, shot, provider)
+    def take_path(self, root: Path, key: str, number: int) -> Path:
+        """Where take `number` of the artifact for `key` lives: takes/images/shot_001/2.png."""
+        return root / "takes" / self.name / key / f"{number}{Path(self.output).suffix}"
+
+    def plan(self, run: Any, shot: Any, provider: Any,
+             take: int | None = None) -> tuple[Any, dict[str, Any]]:
+        """The request for one artifact and what its input hash covers; `take` (a stage with
+        takes): the variant to plan instead of the chosen one."""
+        if take is None:
+            return _load(self.planner)(run, shot, provider)
+        return _load(self.planner)(run, shot, provider, take=take)
 
     def provider(self, name: str, settings: Any, **options: Any) -> Any:
         """Build the provider called `name` for this stage."""
@@ -141,19 +152,20 @@ STAGES: tuple[Stage, ...] = (
           help="every scene's shots become the film's shots.json, the script script.fountain",
           planner="film.stages.story:plan_assemble"),
     Stage("sheets", kind="image", method="reference", output="references/characters/{key}.png",
-          scope="character", option="reference-provider", follows="images",
+          scope="character", option="reference-provider", follows="images", takes=True,
           default_setting="film_reference_provider",
           help="a reference sheet per character: front, side and back on chroma-key green",
           provider_help="the image provider that draws the references (default: the one "
           "that makes the stills)", planner="film.stages.references:plan_sheet"),
     Stage("plates", kind="image", method="reference", output="references/locations/{key}.png",
-          scope="location", option="reference-provider", follows="images",
+          scope="location", option="reference-provider", follows="images", takes=True,
           default_setting="film_reference_provider",
           help="a plate per location: the place, empty, seen wide",
           provider_help="the image provider that draws the references (default: the one "
           "that makes the stills)", planner="film.stages.references:plan_plate"),
     Stage("images", kind="image", method="generate", output="images/{key}.png",
-          depends=("sheets", "plates"), brings=("sheets", "plates"), option="image-provider",
+          depends=("sheets", "plates"), brings=("sheets", "plates"), takes=True,
+          option="image-provider",
           default_setting="film_image_provider",
           help="a still per shot: images/<shot_id>.png",
           provider_help="offline (storyboard panels) | composite (references cut out and "
@@ -161,7 +173,8 @@ STAGES: tuple[Stage, ...] = (
           "comfyui[:workflow.json] (film models)",
           planner="film.stages.images:plan"),
     Stage("video", kind="video", method="animate", output="clips/{key}.mp4",
-          depends=("images",), option="video-provider", default_setting="film_video_provider",
+          depends=("images",), takes=True, option="video-provider",
+          default_setting="film_video_provider",
           help="each still animated into clips/<shot_id>.mp4",
           provider_help="offline (camera moves) | fal[:hailuo-02-standard|kling-2.1-pro|<model>] | "
           "replicate[:owner/model[:version]] | comfyui[:workflow.json] (film models)",

@@ -10,11 +10,15 @@ from film.media.ffmpeg import FPS
 from film.providers.contract import VideoRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
+from film.stages.references import reference_inputs, references_for
+from film.stages.speech import shot_length
 from film.stages.table import stage
 
 
-def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, Any]]:
-    """The request for the shot's clip; its input hash includes the still's content."""
+def plan(run: Run, shot: Shot, provider: Any,
+         take: int | None = None) -> tuple[VideoRequest, dict[str, Any]]:
+    """The request for the shot's clip; its input hash includes the still's content. `take`:
+    the variant (seed offset) to plan, by default the chosen take's."""
     image = stage("images").path(run.project.root, shot.shot_id)
     exists = image.exists()
     if not exists and not run.dry:
@@ -24,14 +28,19 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, A
             "there).",
         )
     width, height = run.size
-    request = VideoRequest(shot=shot, image_path=image, duration=shot.duration, width=width,
+    refs = references_for(run, shot) if provider.uses_references else []
+    duration = shot_length(run, shot)
+    request = VideoRequest(shot=shot, image_path=image, duration=duration, width=width,
                            height=height, fps=FPS,
-                           seed=shot_seed(shot, run.take(shot.shot_id, "video")))
+                           seed=shot_seed(shot, run.take(shot.shot_id, "video")
+                                          if take is None else take), references=refs)
     inputs = {
-        "image": file_digest(image) if exists else None, "duration": shot.duration,
+        "image": file_digest(image) if exists else None, "duration": duration,
         "size": [width, height], "fps": FPS, "prompt": shot.enhanced_prompt,
         "negative": shot.negative_prompt,
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
         "shot_number": shot.shot_number, "seed": request.seed,
     }
+    if refs:  # a model that takes the characters' sheets: a changed sheet is a new clip
+        inputs["references"] = reference_inputs(refs)
     return request, inputs

@@ -52,11 +52,13 @@ class ScenarioGenerationTask:
     async def generate_from_description(
         self, description: str, num_shots: int = 5, style: str | None = None,
         mood: str | None = None, aspect_ratio: str = "16:9", shot_duration: float = 5.0,
+        language: str | None = None,
     ) -> ScenarioResult:
         """A validated shot list (`.shots`, `.usage`, `.cost_usd`) for the description."""
         request = ScenarioRequest(
             description=read_description(description, None), num_shots=num_shots, style=style,
             mood=mood, aspect_ratio=aspect_ratio, shot_duration=shot_duration,  # type: ignore[arg-type]
+            language=language,
         )
         return await generate_scenario(request, self.model, self.settings, stream=self.stream,
                                        use_cache=self.use_cache, client=self._client)
@@ -65,7 +67,7 @@ class ScenarioGenerationTask:
 async def generate_scenario_to_shots(
     description: str, output_path: str | Path = "shots.json", *, model: str | None = None,
     num_shots: int = 5, style: str | None = None, mood: str | None = None,
-    aspect_ratio: str = "16:9", overwrite: bool = False,
+    aspect_ratio: str = "16:9", overwrite: bool = False, language: str | None = None,
 ) -> tuple[ScenarioResult, Path]:
     """Generate a shot list and write it to `output_path` (an existing file is replaced only
     with `overwrite`)."""
@@ -74,7 +76,7 @@ async def generate_scenario_to_shots(
     settings = get_settings()
     request = ScenarioRequest(description=read_description(description, None),
                               num_shots=num_shots, style=style, mood=mood,
-                              aspect_ratio=aspect_ratio)  # type: ignore[arg-type]
+                              aspect_ratio=aspect_ratio, language=language)  # type: ignore[arg-type]
     path = Path(output_path)
     path = path / "shots.json" if path.is_dir() else path
     options = build_options(
