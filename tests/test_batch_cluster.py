@@ -34,11 +34,13 @@ def wait_for(condition, what: str, timeout: float = 60.0) -> None:
 
 
 def image_entry(project: Path) -> dict:
+    """The manifest entry of the film's (only) still, wherever it is kept."""
     try:
         manifest = json.loads((project / "manifest.json").read_text())
     except (OSError, ValueError):
         return {}
-    return manifest["artifacts"].get("images/shot_001.png", {})
+    stills = [e for e in manifest["artifacts"].values() if e["stage"] == "images"]
+    return stills[0] if stills else {}
 
 
 def jobs(tmp_path: Path) -> Path:
