@@ -188,10 +188,11 @@ def remembered_spec(spec: str, project_root: Path | None) -> str:
     return str(path.resolve())
 
 
-def workflow_options(workflow: Workflow, spec: str, given: dict[str, Any]) -> dict[str, Any]:
+def workflow_options(workflow: Workflow, spec: str, given: dict[str, Any],
+                     review: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Run options for `workflow` over `given` (the command's options): the steps' providers
     and takes where the command named none, its choose and review checkpoints, audio-first's
-    fit."""
+    fit. `review(run)` is what a review step does (nothing: planning only)."""
     opts = dict(given)
     takes = dict(opts.get("takes") or {})
     compose: dict[str, Any] = {}
@@ -209,7 +210,7 @@ def workflow_options(workflow: Workflow, spec: str, given: dict[str, Any]) -> di
                                               ("burn_subtitles", step.burn_subtitles))
                             if v is not None})
         elif last is not None:
-            action = write_review if step.review else _waiting_on(step.choose or "")
+            action = (review or _nothing) if step.review else _waiting_on(step.choose or "")
             checkpoints[last] = (*checkpoints.get(last, ()), action)
     for key, value in compose.items():
         if opts.get(key) is None:
@@ -220,12 +221,8 @@ def workflow_options(workflow: Workflow, spec: str, given: dict[str, Any]) -> di
     return opts
 
 
-def write_review(run: Any) -> None:
-    """A `review` step: review.html and contact.png in the project folder."""
-    from film.build.review import write_review as write
-
-    write(run.project, run.settings)
-    run.sink.emit("message", text=f"review page: {run.project.root / 'review.html'}")
+def _nothing(_run: Any) -> None:
+    return None
 
 
 def waiting_items(run: Any, stage_name: str) -> list[str]:

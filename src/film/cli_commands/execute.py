@@ -39,9 +39,17 @@ def with_workflow(project_dir: Path, spec: str | None, stages: tuple[str, ...],
     if not spec:
         return stages, opts
     workflow = load_workflow(spec, project.root)
-    opts = workflow_options(workflow, remembered_spec(spec, project.root), opts)
+    opts = workflow_options(workflow, remembered_spec(spec, project.root), opts, review_step)
     kept = tuple(s for s in stages if s not in MEDIA_STAGES)
     return (*kept, *workflow.stages), opts
+
+
+def review_step(run: Any) -> None:
+    """A workflow's `review` step: review.html and contact.png in the project folder."""
+    from film.build.review import write_review
+
+    page, _contact = write_review(run.project, run.settings)
+    run.sink.emit("message", text=f"review page: {page}")
 
 
 def run_stages(project_dir: Path, shots: Path | None, stages: tuple[str, ...],
