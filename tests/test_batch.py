@@ -236,3 +236,19 @@ def test_any_jobs_file_is_read_or_refused_in_one_line(tmp_path, content, suffix)
     for row in bad:
         assert row.line >= 1 and row.error and "\n" not in row.error
     assert all(row.name and "/" not in row.name for row in rows)
+
+
+def test_a_row_follows_its_workflow_with_its_takes(tmp_path):
+    shots = shots_file(tmp_path, "s", "a harbour at night")
+    path = jobs_file(tmp_path, [
+        {"name": "boards", "shots": "s.json", "workflow": "storyboard", "takes": 2},
+        {"name": "nope", "shots": "s.json", "workflow": "fastest"},
+    ])
+    result = batch(str(path), "--out", str(tmp_path / "out"), "--resolution", "320x180",
+                   "--skip-invalid")
+    project = tmp_path / "out" / "boards"
+    assert (project / "review.html").is_file() and (project / "contact.png").is_file()
+    assert len(list((project / "takes" / "images" / "shot_001").iterdir())) == 2
+    assert not (project / "final.mp4").exists()  # a storyboard makes no film
+    assert "nope: INVALID" in result.output and "no workflow called 'fastest'" in result.output
+    assert shots.is_file()

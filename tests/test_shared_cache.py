@@ -235,3 +235,14 @@ def test_cache_info_and_prune_by_age_and_size(tmp_path, monkeypatch):
     everything = CliRunner().invoke(cli, ["cache", "prune", "--all", "--yes"])
     assert everything.exit_code == 0 and cache.entries() == []
     assert not list((tmp_path / "shared" / "blobs").glob("*/*"))
+
+
+def test_a_provider_that_draws_at_random_is_not_shared(tmp_path, fal, monkeypatch):
+    from film.providers.images import FalImageProvider
+
+    monkeypatch.setattr(FalImageProvider, "shareable", False)
+    shots = tmp_path / "shots.json"
+    shots.write_text(make_shots(1).to_json())
+    stills(tmp_path, "a", shots)
+    stills(tmp_path, "b", shots)
+    assert len(fal.submits) == 2  # each project made its own

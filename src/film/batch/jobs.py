@@ -55,6 +55,11 @@ class FilmJob(BaseModel):
     tts_provider: str | None = None
     reference_provider: str | None = None
     resolution: str | None = None
+    #: the film's workflow: film, animatic, storyboard, audio-first, or a .toml file (relative
+    #: to the jobs file's folder)
+    workflow: str | None = Field(default=None, min_length=1, max_length=1000)
+    #: candidate stills per shot
+    takes: int | None = Field(default=None, ge=1, le=8)
 
     @model_validator(mode="after")
     def _one_source(self) -> FilmJob:
@@ -232,7 +237,24 @@ def _row(line: int, record: dict[str, Any], base: Path) -> Row:
     shots_text = None
     if job.shots is not None:
         shots_text = _read_shots(base / Path(job.shots).expanduser())
+    if job.workflow is not None:
+        job = job.model_copy(update={"workflow": _workflow(job.workflow, base)})
     return Row(line=line, name=job.name or default_name(job), job=job, shots_text=shots_text)
+
+
+def _workflow(spec: str, base: Path) -> str:
+    """A built-in workflow's name, or the absolute path of a workflow file (checked)."""
+    from film.build.workflows import BUILTINS, load_workflow
+
+    if spec in BUILTINS:
+        return spec
+    path = Path(spec).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if not path.is_file():
+        load_workflow(spec)  # InputError: no workflow called SPEC, the built-ins
+    load_workflow(str(path))  # InputError naming what is wrong in the file
+    return str(path.resolve())
 
 
 def _read_shots(path: Path) -> str:

@@ -54,7 +54,29 @@ def film_options(spec: FilmSpec, settings: Settings, project: Project) -> RunOpt
         stages = (*STORY_STAGES, *media)
     else:
         stages, given = with_shots_file(media, given, shots_copy(project))
+    if job.takes:
+        given["takes"] = {"images": job.takes}
+    if job.workflow:
+        stages, given = _follow(job.workflow, stages, given)
     return build_options(settings, project, stages=stages, **given)
+
+
+def _follow(spec: str, stages: tuple[str, ...], given: dict[str, Any]
+            ) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The row's workflow: its stages in place of the film chain's, its steps' options."""
+    from film.build.workflows import load_workflow, workflow_options
+    from film.stages.table import MEDIA_STAGES
+
+    workflow = load_workflow(spec)
+    given = workflow_options(workflow, spec, given, _review)
+    return (*(s for s in stages if s not in MEDIA_STAGES), *workflow.stages), given
+
+
+def _review(run: Any) -> None:
+    """A workflow's review step in a batch: the film's review.html and contact.png."""
+    from film.build.review import write_review
+
+    write_review(run.project, run.settings)
 
 
 def _set(job: FilmJob, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -57,7 +57,8 @@ class SharedArtifacts:
     def of(cls, producer: Any, stage: Stage, provider: Any, *, skip: bool) -> SharedArtifacts:
         """Active for a media stage of a project unless the cache is turned off; with `skip`
         (a forced or refreshed artifact, a paid job to collect) it only keeps what is made."""
-        shared = stage.kind in SHARED_KINDS and not stage.document and producer.project.record
+        shared = stage.kind in SHARED_KINDS and not stage.document and producer.project.record \
+            and bool(getattr(provider, "shareable", True))
         return cls(producer, stage, provider, cache_of(producer.settings) if shared else None,
                    reuse=not skip)
 

@@ -164,6 +164,9 @@ class Provider(ABC):
     remote: ClassVar[bool] = True
     #: env variable holding the key (for messages), None for keyless providers
     key_var: ClassVar[str | None] = None
+    #: whether what it makes is fully decided by its fingerprint and the request, so the
+    #: shared cache may hand it to another film (False for a provider that draws at random)
+    shareable: ClassVar[bool] = True
 
     def __init__(self, name: str, model: str, settings: Settings) -> None:
         self.name = name
