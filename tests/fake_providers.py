@@ -45,6 +45,21 @@ class Script:
         cls.cost, cls.delay, cls.gate, cls.on_submit_check = 0.0, {}, None, None
 
 
+#: the fakes as the registry names them: `--image-provider fake` and so on
+FAKE = {"image": "fake_providers:FakeImage", "video": "fake_providers:FakeVideo",
+        "speech": "fake_providers:FakeSpeech"}
+
+
+def register_fakes(monkeypatch: Any) -> None:
+    """Make `fake` a provider of each kind (model m1) for one test, with fresh counters."""
+    from film.providers import registry
+
+    for kind, target in FAKE.items():
+        monkeypatch.setitem(registry.REGISTRY[kind], "fake", target)
+        monkeypatch.setitem(registry.DEFAULT_MODELS[kind], "fake", "m1")
+    Script.reset()
+
+
 def png_bytes(seed: int) -> bytes:
     from PIL import Image
 

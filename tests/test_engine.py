@@ -11,23 +11,17 @@ from film.build.engine import Engine
 from film.errors import BudgetExceeded, InputError, ProjectLocked
 from film.events import ListSink
 from film.project import Project
-from film.providers import registry
 from film.stages.options import RunOptions
 
-from fake_providers import Script
+from fake_providers import Script, register_fakes
 from shotlists import make_shots
 
-FAKE = {"image": "fake_providers:FakeImage", "video": "fake_providers:FakeVideo",
-        "speech": "fake_providers:FakeSpeech"}
 SHOT_STAGES = ("images", "video", "speech")
 
 
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch):
-    for kind, target in FAKE.items():
-        monkeypatch.setitem(registry.REGISTRY[kind], "fake", target)
-        monkeypatch.setitem(registry.DEFAULT_MODELS[kind], "fake", "m1")
-    Script.reset()
+    register_fakes(monkeypatch)
     yield Script
     Script.reset()
 

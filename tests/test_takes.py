@@ -14,23 +14,16 @@ from film.cli import cli
 from film.errors import BudgetExceeded, InputError
 from film.events import ListSink
 from film.project import Project
-from film.providers import registry
 from film.stages.options import RunOptions
 from film.stages.table import stage
 
-from fake_providers import Script, png_bytes
+from fake_providers import Script, png_bytes, register_fakes
 from shotlists import make_shots
-
-FAKE = {"image": "fake_providers:FakeImage", "video": "fake_providers:FakeVideo",
-        "speech": "fake_providers:FakeSpeech"}
 
 
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch):
-    for kind, target in FAKE.items():
-        monkeypatch.setitem(registry.REGISTRY[kind], "fake", target)
-        monkeypatch.setitem(registry.DEFAULT_MODELS[kind], "fake", "m1")
-    Script.reset()
+    register_fakes(monkeypatch)
     yield Script
     Script.reset()
 

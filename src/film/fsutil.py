@@ -101,3 +101,37 @@ def shell_path(path: str | Path) -> str:
 
     text = str(path)
     return shlex.quote(f"./{text}" if text.startswith("-") else text)
+
+
+def try_lock(fd: int) -> bool:
+    """Take an exclusive OS lock on the open file `fd` without waiting (True: taken). A lock
+    dies with its process, so a killed holder never blocks anyone. Where there is no `fcntl`
+    (Windows) it says taken: at worst some work is done twice."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def wait_lock(fd: int) -> None:
+    """Take an exclusive OS lock on `fd`, waiting for the holder (nothing where no `fcntl`)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def unlock(fd: int) -> None:
+    """Release the OS lock on `fd` (closing the file releases it too)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)

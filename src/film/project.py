@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from film.errors import InputError, ProjectLocked
-from film.fsutil import atomic_write_json, shell_path
+from film.fsutil import atomic_write_json, shell_path, try_lock
 
 #: done; submitted (a remote job is under way or waiting to be collected); failed; writing
 #: (the file is being renamed into place: done if it is there with the recorded size)
@@ -283,7 +283,7 @@ class Project:
         lock_path = self.work_dir / "lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if not _try_lock(fd):
+            if not try_lock(fd):
                 holder = _read_holder(lock_path) or "unknown process"
                 raise ProjectLocked(
                     f"another film run ({holder}) is working on {self.root}",
@@ -351,18 +351,6 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: best effort, no lock
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
     return True
 
 

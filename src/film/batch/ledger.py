@@ -21,7 +21,7 @@ from typing import Any
 
 from film.costs import Budget
 from film.errors import InputError
-from film.fsutil import atomic_write_json
+from film.fsutil import atomic_write_json, wait_lock
 
 
 class LedgerBudget(Budget):
@@ -90,7 +90,7 @@ class LedgerBudget(Budget):
         """The ledger's content under its lock; what the block changes is written back."""
         fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            _lock(fd)
+            wait_lock(fd)
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
@@ -104,9 +104,3 @@ class LedgerBudget(Budget):
             os.close(fd)  # closing the descriptor releases the lock
 
 
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no cluster support for the ledger
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)

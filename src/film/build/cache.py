@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from film.fsutil import atomic_write_json, file_digest, temp_path_for
+from film.fsutil import atomic_write_json, file_digest, temp_path_for, try_lock, unlock
 
 #: unreferenced blobs younger than this are left alone by `prune` (a writer may be between
 #: writing its blob and its entry)
@@ -140,13 +140,13 @@ class SharedCache:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             delay = 0.01
-            while not _try_lock(fd):
+            while not try_lock(fd):
                 await asyncio.sleep(delay)
                 delay = min(0.2, delay * 2)
             try:
                 yield
             finally:
-                _unlock(fd)
+                unlock(fd)
         finally:
             os.close(fd)
 
@@ -263,7 +263,7 @@ class SharedCache:
             except OSError:
                 continue
             try:
-                if _try_lock(fd):
+                if try_lock(fd):
                     path.unlink(missing_ok=True)
             finally:
                 os.close(fd)
@@ -290,22 +290,3 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock, at worst made twice
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _unlock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return
-    with contextlib.suppress(OSError):
-        fcntl.flock(fd, fcntl.LOCK_UN)

@@ -125,3 +125,17 @@ def balanced(text: str, width: int, max_lines: int = 2) -> list[str]:
         if len(lines) <= max_lines:
             return lines
     return wrap(text, width)
+
+
+def break_pieces(text: str) -> list[str]:
+    """The pieces a line may break between, for a wrapper that measures each: words, and
+    single CJK characters (kinsoku kept); a piece that follows a space starts with one."""
+    out: list[str] = []
+    space = False
+    for unit in units(text):
+        if unit == " ":
+            space = True
+            continue
+        out.append(" " + unit if space and out else unit)
+        space = False
+    return out

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from film.media.linebreak import line_columns, text_width, units, wrap
+from film.media.linebreak import break_pieces, line_columns, text_width, wrap
 
 MAX_CHARS = 42
 MAX_LINES = 2
@@ -74,7 +74,7 @@ def split_into_cue_texts(
         return greedy
     if len(greedy) == 1:  # one cue of several lines: lines of similar width
         return ["\n".join(_even_lines(text, width, max_lines))]
-    pieces = _pieces(text)
+    pieces = break_pieces(text)
     count = len(greedy)
     target = sum(text_width(p) + 1 for p in pieces) / count
     groups: list[list[str]] = [[]]
@@ -88,19 +88,6 @@ def split_into_cue_texts(
     if all(cue.count("\n") < max_lines for cue in balanced) and len(balanced) == count:
         return balanced
     return greedy
-
-
-def _pieces(text: str) -> list[str]:
-    """The breakable pieces of a line, a piece that follows a space marked by a leading one."""
-    out: list[str] = []
-    space = False
-    for unit in units(text):
-        if unit == " ":
-            space = True
-            continue
-        out.append(" " + unit if space and out else unit)
-        space = False
-    return out
 
 
 def _join(pieces: list[str]) -> str:

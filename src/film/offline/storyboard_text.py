@@ -19,7 +19,7 @@ from typing import Any
 from PIL import ImageDraw, ImageFont, features
 
 from film.media.fonts import Face, base_rtl, chain_for, split_runs, visual_runs
-from film.media.linebreak import units
+from film.media.linebreak import break_pieces
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -109,25 +109,11 @@ def fit(d: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
     return text[:lo].rstrip(" ,.;:、，。") + "…" if lo else ""
 
 
-def _pieces(text: str) -> list[str]:
-    """Break opportunities: words, and single CJK characters (kinsoku kept); a piece after a
-    space starts with one."""
-    out: list[str] = []
-    space = False
-    for unit in units(text):
-        if unit == " ":
-            space = True
-            continue
-        out.append(" " + unit if space and out else unit)
-        space = False
-    return out
-
-
 def wrap(d: ImageDraw.ImageDraw, text: str, font: Font, width: float, lines: int) -> list[str]:
     """Wrap `text` into at most `lines` lines (at spaces, or between CJK characters); the
     last one ends in … when text is cut."""
     out: list[str] = []
-    pieces = _pieces(text)
+    pieces = break_pieces(text)
     while pieces and len(out) < lines:
         line = pieces.pop(0).lstrip()
         while pieces and length(d, line + pieces[0], font) <= width:
