@@ -24,9 +24,9 @@ def reference_users(project: Project, shot_list: ShotList, settings: Settings, k
     called by, or its key; any case) and the ids of the shots that use it, in film order.
 
     InputError naming the known ones when nothing is called that."""
-    from film.build.runner import build_options
+    from film.build.runner import project_options
 
-    engine = Engine(project, shot_list, build_options(settings, project, check_music=False),
+    engine = Engine(project, shot_list, project_options(settings, project, check_music=False),
                     settings)
     ref = find_reference(engine, kind, name)
     return ref.key, shots_using(engine, ref)

@@ -44,6 +44,21 @@ def with_workflow(project_dir: Path, spec: str | None, stages: tuple[str, ...],
     return (*kept, *workflow.stages), opts
 
 
+@contextlib.contextmanager
+def project_engine(project_dir: Path) -> Iterator[Any]:
+    """The project's engine, planned as its next `film run` would be (its workflow applied),
+    with the project locked: for commands that look at or change its records."""
+    from film.build.engine import Engine
+    from film.build.runner import project_options, project_shots
+    from film.project import Project
+
+    project = Project.at(project_dir)
+    shot_list = project_shots(project)
+    s = settings()
+    with project.lock():
+        yield Engine(project, shot_list, project_options(s, project, check_music=False), s)
+
+
 def review_step(run: Any) -> None:
     """A workflow's `review` step: review.html and contact.png in the project folder."""
     from film.build.review import write_review

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from film.cli_commands.common import mark_json, project_option, settings
-from film.cli_commands.execute import run_stages, with_workflow
+from film.cli_commands.common import mark_json, project_option
+from film.cli_commands.execute import project_engine, run_stages, with_workflow
 from film.stages.table import MEDIA_STAGES, STAGES
 
 #: stages whose artifacts have takes, as `film choose --stage` names them
@@ -48,17 +48,10 @@ def choose_command(project_dir, shot_id, character, location, number, stage, no_
     if len(named) != 1:
         raise click.UsageError("name one of --shot ID, --character NAME, --location NAME")
     stage_name = _stage_for(stage, shot_id, character, location)
-    from film.build.engine import Engine
     from film.build.lookup import item_named
-    from film.build.runner import build_options, project_shots
-    from film.project import Project
     from film.stages.table import stage as stage_of
 
-    project = Project.at(project_dir)
-    shot_list = project_shots(project)
-    s = settings()
-    with project.lock():
-        engine = Engine(project, shot_list, build_options(s, project, check_music=False), s)
+    with project_engine(project_dir) as engine:
         st = stage_of(stage_name)
         item, _users = item_named(engine, st, named[0])
         engine.choose(st, item, number)
@@ -89,19 +82,12 @@ def prune_command(project_dir, yes, as_json):  # type: ignore[no-untyped-def]
     """List the takes set aside and the files of shots, characters and places no longer in
     the film; delete them with --yes. Chosen takes and what the film uses always stay."""
     mark_json(as_json)
-    from film.build.engine import Engine
     from film.build.prune import prunable, prune
-    from film.build.runner import build_options, project_shots
-    from film.project import Project
 
-    project = Project.at(project_dir)
-    shot_list = project_shots(project)
-    s = settings()
-    with project.lock():
-        engine = Engine(project, shot_list, build_options(s, project, check_music=False), s)
+    with project_engine(project_dir) as engine:
         items = prunable(engine)
         freed = prune(engine, items) if yes and items else 0
-    _report(project.root, items, yes, freed, as_json)
+    _report(engine.project.root, items, yes, freed, as_json)
 
 
 def _report(root: Path, items: list[Any], deleted: bool, freed: int, as_json: bool) -> None:

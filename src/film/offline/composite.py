@@ -284,21 +284,26 @@ async def write_reference(request: ReferenceRequest, out: Path, model: str) -> M
                                           "key": request.reference.key})
 
 
-class CompositeImageProvider(ImageProvider):
-    """Each shot from its location's plate and its characters cut out of their sheets (made
-    by --reference-provider, fal or the storyboard), placed by shot type. Local and free."""
+class DrawnImageProvider(ImageProvider):
+    """What the offline image providers share: local and free, and the references (a sheet per
+    character, a plate per location) drawn offline."""
 
     remote = False
     uses_references = True  # type: ignore[assignment]
 
-    def params(self) -> dict[str, Any]:
-        return {"renderer": f"composite-v{RENDERER_VERSION}"}
-
     async def reference(self, request: ReferenceRequest, out: Path, ctx: JobContext
                         ) -> MediaResult:
-        """References are drawn offline (choose --reference-provider to have them made by a
-        model)."""
+        """A character's sheet or a location's plate, drawn offline (choose
+        --reference-provider to have them made by a model)."""
         return await write_reference(request, out, self.model)
+
+
+class CompositeImageProvider(DrawnImageProvider):
+    """Each shot from its location's plate and its characters cut out of their sheets (made
+    by --reference-provider, fal or the storyboard), placed by shot type. Local and free."""
+
+    def params(self) -> dict[str, Any]:
+        return {"renderer": f"composite-v{RENDERER_VERSION}"}
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
         missing = [r.name for r in request.references if not r.path.is_file()]

@@ -20,16 +20,10 @@ from PIL.PngImagePlugin import PngInfo
 
 from film.errors import MediaError
 from film.offline.camera_moves import HOLD_KEY, choose_move
-from film.offline.composite import RENDERER_VERSION, drawn_person, render_shot, write_reference
+from film.offline.composite import RENDERER_VERSION, DrawnImageProvider, drawn_person, render_shot
 from film.offline.framing import cast, read_look
 from film.offline.storyboard_overlays import bars
-from film.providers.contract import (
-    ImageProvider,
-    ImageRequest,
-    JobContext,
-    MediaResult,
-    ReferenceRequest,
-)
+from film.providers.contract import ImageRequest, JobContext, MediaResult
 
 __all__ = ["RENDERER_VERSION", "StoryboardImageProvider", "cast", "read_look",
            "render_storyboard_frame"]
@@ -42,20 +36,12 @@ def render_storyboard_frame(request: ImageRequest) -> Image.Image:
     return render_shot(request, people=drawn_person, captions=True)
 
 
-class StoryboardImageProvider(ImageProvider):
+class StoryboardImageProvider(DrawnImageProvider):
     """Keyless images: a painted storyboard panel per shot (deterministic, no network), its
     people drawn from their looks on their location's plate."""
 
-    remote = False
-    uses_references = True  # type: ignore[assignment]
-
     def params(self) -> dict[str, Any]:
         return {"renderer": f"storyboard-v{RENDERER_VERSION}"}
-
-    async def reference(self, request: ReferenceRequest, out: Path, ctx: JobContext
-                        ) -> MediaResult:
-        """A character's sheet or a location's plate, drawn offline."""
-        return await write_reference(request, out, self.model)
 
     async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
         """Render the shot's panel and write it to `out` as PNG."""
