@@ -136,6 +136,9 @@ class VideoRequest(BaseModel):
     height: int
     fps: int = FPS
     seed: int = 0
+    #: frames a renderer that makes key frames (`VideoProvider.makes_keyframes`) makes key
+    #: frames: where the compose will cut the clip
+    keyframes: tuple[int, ...] = ()
 
 
 class SpeechRequest(BaseModel):
@@ -206,6 +209,9 @@ class ImageProvider(Provider):
 
 class VideoProvider(Provider):
     kind = "video"
+    #: whether it renders in the film's format with `VideoRequest.keyframes` as key frames
+    #: (then the request's key frames are part of the clip's input hash)
+    makes_keyframes: ClassVar[bool] = False
 
     @abstractmethod
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:

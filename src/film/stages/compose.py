@@ -1,4 +1,8 @@
-"""The compose stage: clips + voices + music + subtitles → `final.mp4` and `subtitles.srt`."""
+"""The compose stage: clips + voices + music + subtitles → `final.mp4` and `subtitles.srt`.
+
+Each shot's normalised clip (the normalise stage's) is used when it was made from the clip
+there now: its body is then copied, not encoded. Otherwise the clip itself is used (the
+compose encodes its body, as for any clip)."""
 
 from __future__ import annotations
 
@@ -59,6 +63,7 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
         if not clip.is_file():
             raise InputError(f"no clip for {one.shot_id} at {clip}",
                              hint=f"Run `film video -p {shell_path(root)}` first.")
+        clip = normalised_clip(run, one.shot_id, clip)
         audio = stage("speech").path(root, one.shot_id)
         has_audio = bool(one.spoken_text) and audio.is_file()
         language = line_language(one.spoken_text or "", run.shot_list.language)
@@ -85,6 +90,17 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
         subtitles=root / stage("compose").extra_outputs[0],
         cache_dir=run.project.work_dir / "segments", workers=run.settings.local_workers)
     return request, {"shots": digests, "settings": settings}
+
+
+def normalised_clip(run: Run, shot_id: str, clip: Path) -> Path:
+    """The shot's normalised clip when it is as recorded and was made from `clip` as it is
+    now, else `clip`."""
+    norm = stage("normalise").path(run.project.root, shot_id)
+    entry = run.manifest.artifacts.get(run.project.rel(norm))
+    if (entry is None or entry.status != "done" or not norm.is_file()
+            or entry.size != norm.stat().st_size):
+        return clip
+    return norm if entry.meta.get("source") == file_digest(clip) else clip
 
 
 def _failed(run: Run, shot_id: str) -> bool:

@@ -10,6 +10,7 @@ from film.media.ffmpeg import FPS
 from film.providers.contract import VideoRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
+from film.stages.normalise import shot_cuts
 from film.stages.table import stage
 
 
@@ -34,4 +35,7 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[VideoRequest, dict[str, A
         "movement": shot.camera_movement, "shot_type": shot.shot_type,
         "shot_number": shot.shot_number, "seed": request.seed,
     }
+    if getattr(provider, "makes_keyframes", False):  # rendered here in the film's format
+        request.keyframes = shot_cuts(run, shot)
+        inputs["keyframes"] = list(request.keyframes)
     return request, inputs
