@@ -5,8 +5,8 @@ BIN   := $(VENV)/bin
 DEMO  ?= demo
 SHOTS ?= 8
 
-.PHONY: demo test lint bench bench-compose bench-pipeline bench-rebuild bench-startup bench-story \
-        clean help
+.PHONY: demo test lint bench bench-compose bench-offline bench-pipeline bench-rebuild bench-startup \
+        bench-story clean help
 
 help:
 	@echo "make demo   - install and make an offline film from examples/demo.txt into $(DEMO)/final.mp4"
@@ -36,11 +36,14 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 
-bench: bench-startup bench-rebuild bench-pipeline bench-story bench-compose
+bench: bench-startup bench-rebuild bench-pipeline bench-story bench-compose bench-offline
 
 bench-compose: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/bench_compose.py
+
+bench-offline: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_offline.py
 
 bench-pipeline: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_pipeline.py

@@ -206,7 +206,7 @@ async def test_one_short_quiet_voice_lands_near_minus_16_lufs(media, tmp_path):
     report = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=320,
                                 height=180, cache_dir=tmp_path / "cache")
     assert_film(out, tl, 320, 180)
-    assert integrated_lufs(out) == pytest.approx(-16, abs=1.5)
+    assert integrated_lufs(out) == pytest.approx(-16, abs=0.5)
     again = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=320,
                                height=180, cache_dir=tmp_path / "cache")
     assert not report.audio_reused and again.audio_reused
