@@ -240,12 +240,14 @@ async def test_a_cut_without_its_key_frame_encodes_up_to_the_next_one(raw, tmp_p
 
 
 async def test_a_shot_longer_than_its_clip_holds_its_last_frame(raw, tmp_path):
-    _, tl = await ready_film(raw, tmp_path, {}, planned=(1.5, 1.0, 1.0), transition="cut")
+    _, tl = await ready_film(raw, tmp_path, {0: (12,)}, planned=(1.5, 1.0, 1.0),
+                             transition="cut")
     out = tmp_path / "final.mp4"
     report = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=W, height=H,
                                 cache_dir=tmp_path / "cache")
     shown = [frame_of(v) for v in lumas(out)]
-    assert shown[:36] == list(range(24)) + [23] * 12  # 24 copied frames, 12 held
+    # 24 copied frames, then 12 held: their segment opens the clip at key frame 12 (-ss)
+    assert shown[:36] == list(range(24)) + [23] * 12
     assert (report.frames_copied, report.frames_encoded) == (72, 12)
     assert len(packets(out)) == tl.total_frames == 84
 
