@@ -5,7 +5,8 @@ BIN   := $(VENV)/bin
 DEMO  ?= demo
 SHOTS ?= 8
 
-.PHONY: demo test lint bench bench-batch bench-compose bench-pipeline bench-rebuild bench-startup \
+.PHONY: demo test lint bench bench-batch bench-compose bench-offline bench-pipeline bench-rebuild \
+        bench-startup \
         bench-story clean help
 
 help:
@@ -37,7 +38,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 
-bench: bench-startup bench-rebuild bench-pipeline bench-story bench-batch bench-compose
+bench: bench-startup bench-rebuild bench-pipeline bench-story bench-batch bench-compose bench-offline
 
 bench-batch: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_batch.py
@@ -45,6 +46,9 @@ bench-batch: $(VENV)/.installed-test
 bench-compose: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/bench_compose.py
+
+bench-offline: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_offline.py
 
 bench-pipeline: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_pipeline.py

@@ -1,11 +1,24 @@
-"""Benchmark: film's segment-wise compose vs a MoviePy 2 render of the same timeline.
+"""Benchmark: film's compose against a MoviePy 2 render of the same timeline, and against the
+compose as it was before issue 14 (the `BASELINE` commit, run from `git archive`), side by
+side in one run.
 
     python bench/bench_compose.py [--shots 8 24] [--skip-moviepy] [--workers 2]
 
-Synthetic inputs (made once, kept in bench/out/inputs): clips of 5 s at 1280x720 from lavfi,
-a ~3 s voice line per shot, a music track. Every run is a child process; a thread samples the
-RSS of the child and all its descendants every 50 ms (peak = the whole process tree).
-Prints a markdown table and writes bench/out/compose.json. Needs `pip install moviepy psutil`.
+Synthetic inputs (made once, kept in bench/out/inputs): clips of 5 s at 1280x720 from lavfi
+(x264 with B-frames, as a remote model's clips would come), a ~3 s voice per shot, two music
+tracks. Runs, per shot count:
+
+- `before`: today's compose from the raw clips; `before music`: again after changing only
+  the music (its video segments cached);
+- `normalise+compose`: each raw clip normalised (the normalise stage's work, 2 at a time),
+  then the compose: the same work as `before`, moved;
+- `compose`: the compose on clips as the pipeline hands them over (normalised, fresh cache);
+  `recompose`: again after one clip changed; `music`: then after changing only the music;
+- `moviepy`: MoviePy 2.
+
+Every run is a child process; a thread samples the RSS of the child and all its descendants
+every 50 ms (peak = the whole process tree). Prints a markdown table and writes
+bench/out/compose.json. Needs `pip install moviepy psutil` (`pip install -e '.[bench]'`).
 """
 
 from __future__ import annotations
@@ -30,11 +43,14 @@ SHOT_SECONDS = 5.0
 WIDTH, HEIGHT, FPS = 1280, 720, 24
 TRANSITION = 0.5
 MUSIC_VOLUME = 0.25
-sys.path.insert(0, str(ROOT.parent / "src"))
+sys.path.insert(0, str(ROOT))
+
+from common import baseline_src, machine, with_src  # noqa: E402
 
 
 def make_inputs(count: int) -> None:
-    """Clips, voice lines and a music track (skipped when already there)."""
+    """Clips, voice lines and two music tracks (skipped when already there)."""
+    sys.path.insert(0, str(ROOT.parent / "src"))
     from film.media.ffmpeg import run_ffmpeg_sync
 
     INPUTS.mkdir(parents=True, exist_ok=True)
@@ -50,23 +66,26 @@ def make_inputs(count: int) -> None:
             run_ffmpeg_sync(["-f", "lavfi", "-i",
                              f"sine=frequency={220 + 20 * i}:duration={voice_seconds(i)}",
                              "-ar", "22050", "-ac", "1", str(voice)])
-    music = INPUTS / "music.wav"
-    if not music.exists():
-        run_ffmpeg_sync(["-f", "lavfi", "-i",
-                         "aevalsrc=0.3*sin(2*PI*196*t)+0.2*sin(2*PI*247*t):s=44100:d=20",
-                         "-ac", "2", str(music)])
+    for name, tones in (("music", (196, 247)), ("music2", (165, 208))):
+        music = INPUTS / f"{name}.wav"
+        if not music.exists():
+            run_ffmpeg_sync(["-f", "lavfi", "-i",
+                             f"aevalsrc=0.3*sin(2*PI*{tones[0]}*t)+0.2*sin(2*PI*{tones[1]}*t)"
+                             ":s=44100:d=20", "-ac", "2", str(music)])
 
 
 def voice_seconds(i: int) -> float:
     return round(2.6 + (i % 5) * 0.2, 2)
 
 
-def timeline_for(count: int, changed: int | None = None):
+def timeline_for(count: int, clips: Path = INPUTS, changed: int | None = None):
+    """The benchmark's timeline over the clips in `clips` (clip00.mp4 ...); `changed`: that
+    shot gets the spare clip."""
     from film.media.timeline import TimelineShot, build_timeline
 
     shots = []
     for i in range(count):
-        clip = INPUTS / f"clip{(count if i == changed else i):02d}.mp4"
+        clip = clips / f"clip{(count if i == changed else i):02d}.mp4"
         shots.append(TimelineShot(
             shot_id=f"shot_{i:03d}", clip=clip, planned=SHOT_SECONDS,
             speech=INPUTS / f"voice{i:02d}.wav", speech_duration=voice_seconds(i),
@@ -75,16 +94,38 @@ def timeline_for(count: int, changed: int | None = None):
     return build_timeline(shots, transition="crossfade", transition_duration=TRANSITION, fps=FPS)
 
 
-def run_ours(count: int, work: Path, workers: int, changed: int | None) -> dict:
+def compose(timeline, work: Path, workers: int, music: str = "music") -> dict:
     from film.media.compose import compose_film
 
-    timeline = timeline_for(count, changed)
     report = asyncio.run(compose_film(
         timeline, out=work / "final.mp4", srt_out=work / "subtitles.srt", width=WIDTH,
-        height=HEIGHT, fps=FPS, music=INPUTS / "music.wav", music_volume=MUSIC_VOLUME,
+        height=HEIGHT, fps=FPS, music=INPUTS / f"{music}.wav", music_volume=MUSIC_VOLUME,
         cache_dir=work / "cache", workers=workers))
-    return {"segments_encoded": report.segments_encoded,
-            "segments_reused": report.segments_reused, "timings": report.timings}
+    return {key: getattr(report, key) for key in (
+        "segments_encoded", "segments_reused", "timings", "copies", "frames_copied",
+        "frames_encoded") if hasattr(report, key)}
+
+
+async def normalise_all(count: int, clips: Path, workers: int,
+                        which: list[int] | None = None) -> None:
+    """The normalise stage's work on the raw clips `which` (all of the film's by default; the
+    spare `count` is the recompose's), `workers` at a time, each with the key frames its
+    shot's cuts need."""
+    from film.media.normalise import normalise_clip
+    from film.media.timeline import cut_frames
+
+    timeline = timeline_for(count)
+    gate = asyncio.Semaphore(workers)
+    clips.mkdir(parents=True, exist_ok=True)
+
+    async def one(i: int) -> None:
+        plan = timeline.shots[count // 2 if i == count else i]
+        async with gate:
+            await normalise_clip(INPUTS / f"clip{i:02d}.mp4", clips / f"clip{i:02d}.mp4",
+                                 width=WIDTH, height=HEIGHT, fps=FPS,
+                                 keyframes=cut_frames(plan), cache_dir=clips)
+
+    await asyncio.gather(*(one(i) for i in (range(count) if which is None else which)))
 
 
 def run_moviepy(count: int, work: Path) -> dict:
@@ -119,26 +160,47 @@ def run_moviepy(count: int, work: Path) -> dict:
 
 
 def worker(args: argparse.Namespace) -> None:
-    work = Path(args.work)
+    """One timed run (in a child process)."""
+    work, count, kind = Path(args.work), args.count, args.worker
+    normalised = OUT / f"normalised-{count}"
     started = time.perf_counter()
-    if args.worker == "moviepy":
-        extra = run_moviepy(args.count, work)
+    if kind == "moviepy":
+        extra = run_moviepy(count, work)
+    elif kind in ("before", "compose"):
+        clips = INPUTS if kind == "before" else normalised
+        extra = compose(timeline_for(count, clips), work, args.workers)
+    elif kind == "before music":
+        extra = compose(timeline_for(count), work, args.workers, music="music2")
+    elif kind == "music":  # after the recompose: its clips, another music
+        extra = compose(timeline_for(count, normalised, changed=count // 2), work,
+                        args.workers, music="music2")
+    elif kind == "normalise+compose":
+        shutil.rmtree(normalised, ignore_errors=True)
+        step = time.perf_counter()
+        asyncio.run(normalise_all(count, normalised, args.workers))
+        normalise_s = time.perf_counter() - step
+        extra = compose(timeline_for(count, normalised), work, args.workers)
+        extra["normalise_s"] = round(normalise_s, 2)
+    elif kind == "recompose":
+        extra = compose(timeline_for(count, normalised, changed=count // 2), work, args.workers)
+        extra["audio_reused"] = "audio" not in extra.get("timings", {})
     else:
-        changed = args.count // 2 if args.worker == "recompose" else None
-        extra = run_ours(args.count, work, args.workers, changed)
+        raise SystemExit(f"unknown run {kind}")
     extra["wall"] = time.perf_counter() - started
     print(json.dumps(extra))
 
 
-def measure(kind: str, count: int, work: Path, workers: int) -> dict:
-    """Run one worker in a child process; wall time and peak RSS of its whole process tree."""
+def measure(kind: str, count: int, work: Path, workers: int, src: Path | None = None) -> dict:
+    """Run one worker in a child process; wall time, CPU time and peak RSS of its whole
+    process tree."""
     import psutil
 
     cmd = [sys.executable, __file__, "--_worker", kind, "--count", str(count),
            "--work", str(work), "--workers", str(workers)]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=with_src(src))
     peak, done = 0, threading.Event()
 
     def sample() -> None:
@@ -175,7 +237,48 @@ def measure(kind: str, count: int, work: Path, workers: int) -> dict:
     result.update(impl=kind, shots=count, wall=round(wall, 2), cpu=round(cpu, 1),
                   peak_mb=round(peak / 2**20),
                   film_seconds=round(measure_duration(work / "final.mp4"), 2))
+    print(f"  {kind} x{count}: {result['wall']} s", file=sys.stderr, flush=True)
     return result
+
+
+def fresh(name: str) -> Path:
+    work = OUT / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return work
+
+
+def runs_for(count: int, workers: int, moviepy: bool, before: Path) -> list[dict]:
+    """Every run for one shot count, in an order that keeps each cache's state meaningful."""
+    rows = []
+    work = fresh(f"before-{count}")
+    rows.append(measure("before", count, work, workers, before))
+    rows.append(measure("before music", count, work, workers, before))
+    rows.append(measure("normalise+compose", count, fresh(f"normalise-{count}"), workers))
+    # the spare clip, as the pipeline would hand it over (not timed)
+    asyncio.run(normalise_all(count, OUT / f"normalised-{count}", workers, [count]))
+    work = fresh(f"ours-{count}")
+    rows.append(measure("compose", count, work, workers))
+    rows.append(measure("recompose", count, work, workers))
+    rows.append(measure("music", count, work, workers))
+    if moviepy:
+        rows.append(measure("moviepy", count, fresh(f"moviepy-{count}"), workers))
+    by = {row["impl"]: row for row in rows}
+    for row in rows:
+        row["vs_compose"] = round(row["wall"] / by["compose"]["wall"], 2)
+    by["music"]["before_over_this"] = round(by["before music"]["wall"] / by["music"]["wall"], 2)
+    by["normalise+compose"]["before_over_this"] = round(
+        by["before"]["wall"] / by["normalise+compose"]["wall"], 2)
+    if "moviepy" in by:
+        by["compose"]["moviepy_over_this"] = round(by["moviepy"]["wall"] / by["compose"]["wall"],
+                                                   2)
+    return rows
+
+
+def notes(row: dict) -> str:
+    keys = ("moviepy_over_this", "before_over_this", "copies", "frames_copied",
+            "frames_encoded", "segments_encoded", "normalise_s", "timings")
+    return ", ".join(f"{k} {row[k]}" for k in keys if k in row)
 
 
 def main() -> None:
@@ -191,42 +294,21 @@ def main() -> None:
         worker(args)
         return
     make_inputs(max(args.shots))
+    before = baseline_src()
     rows = []
     for count in args.shots:
-        work = OUT / f"ours-{count}"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        full = measure("ours", count, work, args.workers)
-        rows.append(full)
-        rows.append(measure("recompose", count, work, args.workers))
-        rows[-1]["vs_full"] = round(rows[-1]["wall"] / full["wall"], 3)
-        if not args.skip_moviepy:
-            mp_work = OUT / f"moviepy-{count}"
-            shutil.rmtree(mp_work, ignore_errors=True)
-            mp_work.mkdir(parents=True)
-            mp = measure("moviepy", count, mp_work, args.workers)
-            mp["speedup_of_ours"] = round(mp["wall"] / full["wall"], 2)
-            mp["cpu_ratio"] = round(mp["cpu"] / full["cpu"], 2)
-            rows.append(mp)
+        rows += runs_for(count, args.workers, not args.skip_moviepy, before)
         print(f"done: {count} shots", file=sys.stderr, flush=True)
+    print(f"machine: {machine()}")
     print("| shots | run | film s | wall s | CPU s (tree) | peak MB (tree) | notes |")
     print("|---:|---|---:|---:|---:|---:|---|")
     for row in rows:
-        notes = ""
-        if row["impl"] == "recompose":
-            notes = (f"{row['segments_encoded']} segments re-encoded, "
-                     f"{row['vs_full'] * 100:.0f}% of full")
-        elif row["impl"] == "ours":
-            notes = f"{row['segments_encoded']} segments, steps {row['timings']}"
-        elif "speedup_of_ours" in row:
-            notes = (f"ours is {row['speedup_of_ours']}x faster (wall), uses "
-                     f"{row['cpu_ratio']}x less CPU")
         print(f"| {row['shots']} | {row['impl']} | {row['film_seconds']} | {row['wall']} | "
-              f"{row['cpu']} | {row['peak_mb']} | {notes} |")
+              f"{row['cpu']} | {row['peak_mb']} | {notes(row)} |")
     OUT.mkdir(parents=True, exist_ok=True)
-    meta = {"cpus": os.cpu_count(), "load_avg_end": os.getloadavg(),
-            "size": f"{WIDTH}x{HEIGHT}", "fps": FPS,
-            "shot_seconds": SHOT_SECONDS, "workers": args.workers}
+    meta = {"machine": machine(), "cpus": os.cpu_count(), "load_avg_end": os.getloadavg(),
+            "size": f"{WIDTH}x{HEIGHT}", "fps": FPS, "shot_seconds": SHOT_SECONDS,
+            "workers": args.workers}
     (OUT / "compose.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
 
 

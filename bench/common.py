@@ -46,3 +46,29 @@ def film_cmd() -> list[str]:
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, check=True, **kw)
+
+
+#: the commit benchmarks compare against ("today's" code): the last one before issue 14
+BASELINE = "c351edc"
+
+
+def baseline_src(ref: str = BASELINE) -> Path:
+    """The `src` folder of commit `ref`, extracted once into bench/out (git archive), to run
+    the code as it was side by side with the code as it is (PYTHONPATH)."""
+    root = Path(__file__).resolve().parents[1]
+    target = OUT / f"baseline-{ref}"
+    if not (target / "src" / "film").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(root), "archive", ref, "src"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
+
+
+def with_src(src: Path | None) -> dict[str, str]:
+    """The environment of a child process that imports film from `src` (None: this tree)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep)
+    return env

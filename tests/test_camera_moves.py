@@ -12,6 +12,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 from film.config import Settings
 from film.errors import InputError
 from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg
+from film.media.normalise import film_ready, normalise_clip
 from film.offline.camera_moves import (
     MOVES,
     CameraMoveVideoProvider,
@@ -110,6 +111,20 @@ async def test_provider_renders_exactly_the_shot(still: Path, tmp_path: Path) ->
     assert video.fps == 24
     assert abs(measure_duration(out) - 1.0) <= 0.05
     assert result.meta["move"] == "push-in" and result.meta["frames"] == 24
+
+
+async def test_a_clip_is_made_in_the_film_format_with_its_cuts_as_key_frames(
+        still: Path, tmp_path: Path) -> None:
+    settings = Settings(_env_file=None)
+    provider = CameraMoveVideoProvider("offline", "camera-moves", settings)
+    out = tmp_path / "clip.mp4"
+    req = VideoRequest(shot=shot("wide"), image_path=still, duration=1.0, width=W, height=H,
+                       keyframes=(8, 16, 40))  # past the clip's end: ignored
+    await provider.animate(req, out, JobContext(client=None, settings=settings))
+    track = await film_ready(out, width=W, height=H)
+    assert track is not None and track.frames == 24 and {0, 8, 16} <= set(track.key_frames())
+    meta = await normalise_clip(out, tmp_path / "n.mp4", width=W, height=H, keyframes=(8, 16))
+    assert not meta["encoded"]  # no second encode
 
 
 def _frames_rgb(path: Path) -> list[Image.Image]:

@@ -10,23 +10,25 @@ from pathlib import Path
 import pytest
 
 from film.errors import InputError, MediaError
-from film.media.compose import (
+from film.media.compose import compose_film
+from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg_sync
+from film.media.segments import (
+    Copy,
     Segment,
     Take,
     build_mux_args,
     build_segment_args,
-    compose_film,
     concat_list_text,
     escape_filter_value,
     plan_segments,
     subtitles_wrap_unicode,
 )
-from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg_sync
 from film.media.soundtrack import (
+    Loudness,
     build_audio_args,
-    build_loudness_scan_args,
-    loudnorm_filter,
-    parse_loudnorm_json,
+    build_gain_args,
+    build_mix_args,
+    parse_loudness,
 )
 from film.media.subtitles import parse_srt
 from film.media.timeline import TimelineShot, build_timeline
@@ -204,7 +206,7 @@ async def test_one_short_quiet_voice_lands_near_minus_16_lufs(media, tmp_path):
     report = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=320,
                                 height=180, cache_dir=tmp_path / "cache")
     assert_film(out, tl, 320, 180)
-    assert integrated_lufs(out) == pytest.approx(-16, abs=1.5)
+    assert integrated_lufs(out) == pytest.approx(-16, abs=0.5)
     again = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=320,
                                height=180, cache_dir=tmp_path / "cache")
     assert not report.audio_reused and again.audio_reused
@@ -331,8 +333,10 @@ def test_escape_filter_value():
 
 
 def test_audio_args():
+    loud = Loudness(integrated=-20.0, peak=-12.0)
     args = build_audio_args([(Path("a.wav"), 0.0), (Path("b.wav"), 1.5)], duration=4.0,
-                            out=Path("o.m4a"), music=Path("/v/m.mp3"), music_volume=0.3)
+                            out=Path("o.m4a"), music=Path("/v/m.mp3"), music_volume=0.3,
+                            loudness=loud)
     i = args.index("/v/m.mp3")
     assert args[i - 3: i] == ["-stream_loop", "-1", "-i"]
     graph = args[args.index("-filter_complex") + 1]
@@ -341,7 +345,7 @@ def test_audio_args():
     assert "[bed][key]sidechaincompress=" in graph
     assert "[speech][ducked]amix=inputs=2:normalize=0:duration=first[mix]" in graph
     assert "volume=0.3,afade=t=in:st=0:d=1.000,afade=t=out:st=3.000:d=1.000" in graph
-    assert "loudnorm=I=-16:TP=-1.5:LRA=11" in graph
+    assert "[mix]volume=4.00dB," in graph and "alimiter" not in graph and "loudnorm" not in graph
     assert args[args.index("-c:a") + 1] == "aac" and args[args.index("-ac") + 1] == "2"
     assert args[args.index("-t") + 1] == "4.000000"
     silent = build_audio_args([], duration=2.0, out=Path("o.m4a"))
@@ -352,43 +356,45 @@ def test_audio_args():
     assert "[v0]amix=inputs=1:normalize=0" in graph
 
 
-LOUDNORM_STDERR = """[Parsed_loudnorm_7 @ 0x5581] \n{
-	"input_i" : "-31.20",
-	"input_tp" : "-18.94",
-	"input_lra" : "0.00",
-	"input_thresh" : "-41.20",
-	"output_i" : "-19.77",
-	"output_tp" : "-4.37",
-	"output_lra" : "0.00",
-	"output_thresh" : "-29.77",
-	"normalization_type" : "dynamic",
-	"target_offset" : "3.77"
-}
-[out#0/null @ 0x5582] video:0KiB audio:1KiB
+EBUR128_STDERR = """[Parsed_ebur128_9 @ 0x55d0] Summary:
+
+  Integrated loudness:
+    I:         -31.2 LUFS
+    Threshold: -41.2 LUFS
+
+  Loudness range:
+    LRA:         0.0 LU
+    Threshold:   0.0 LUFS
+    LRA low:     0.0 LUFS
+    LRA high:    0.0 LUFS
+
+  Sample peak:
+    Peak:       -9.9 dBFS
+[out#0/wav @ 0x55d1] video:0KiB audio:1KiB
 """
 
 
-def test_two_pass_loudnorm_args():
-    scan = build_loudness_scan_args([(Path("a.wav"), 0.5)], duration=3.0, music=Path("m.mp3"))
-    assert scan[-3:] == ["-f", "null", "-"]
-    graph = scan[scan.index("-filter_complex") + 1]
-    assert graph.endswith("[mix]loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json[aout]")
+def test_one_measurement_and_one_gain():
+    mix = build_mix_args([(Path("a.wav"), 0.5)], duration=3.0, out=Path("/w/mix.wav"),
+                         music=Path("m.mp3"))
+    graph = mix[mix.index("-filter_complex") + 1]
+    assert graph.endswith("[mix]asplit=2[wav][scan];"
+                          "[scan]ebur128=peak=sample:framelog=quiet,anullsink")
     assert "adelay=delays=500:all=1" in graph and "[bed][key]sidechaincompress=" in graph
-    measured = parse_loudnorm_json(LOUDNORM_STDERR)
-    assert measured == {"input_i": -31.2, "input_tp": -18.94, "input_lra": 0.0,
-                        "input_thresh": -41.2, "target_offset": 3.77}
-    final = build_audio_args([(Path("a.wav"), 0.5)], duration=3.0, out=Path("o.m4a"),
-                             measured=measured)
-    graph = final[final.index("-filter_complex") + 1]
-    assert ("[mix]loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-31.20:measured_TP=-18.94:"
-            "measured_LRA=0.00:measured_thresh=-41.20:offset=3.77:linear=true,") in graph
-    # the pass-2 graph is pass 1's up to loudnorm
-    scan = build_loudness_scan_args([(Path("a.wav"), 0.5)], duration=3.0)
-    assert graph.startswith(scan[scan.index("-filter_complex") + 1].split("[mix]loudnorm")[0])
-    # a silent or unreadable measurement falls back to one-pass loudnorm
-    assert parse_loudnorm_json(LOUDNORM_STDERR.replace('"-31.20"', '"-inf"')) is None
-    assert parse_loudnorm_json("no json here") is None
-    assert loudnorm_filter(None) == "loudnorm=I=-16:TP=-1.5:LRA=11"
+    assert mix[-4:] == ["pcm_f32le", "-f", "wav", "/w/mix.wav"]
+    loud = parse_loudness(EBUR128_STDERR)
+    assert loud == Loudness(integrated=-31.2, peak=-9.9)
+    assert loud.gain_db() == pytest.approx(15.2)
+    gain = build_gain_args(Path("/w/mix.wav"), loudness=loud, duration=3.0, out=Path("o.m4a"))
+    assert gain[:2] == ["-i", "/w/mix.wav"]
+    assert gain[gain.index("-af") + 1].startswith("volume=15.20dB,alimiter=limit=0.8414:")
+    assert "latency=1" in gain[gain.index("-af") + 1]  # the limiter does not delay the sound
+    # a gain that keeps the peaks under -1.5 dBFS needs no limiter
+    assert Loudness(-20.0, -8.0).gain_filter() == "volume=4.00dB"
+    # silence gets no gain; a missing or non-finite measurement is None
+    assert Loudness(-70.0, -90.0).gain_db() == 0.0
+    assert parse_loudness(EBUR128_STDERR.replace("-31.2 LUFS", "-inf LUFS")) is None
+    assert parse_loudness("no summary here") is None
 
 
 def test_paths_that_look_like_options_reach_ffmpeg_as_paths():
@@ -401,8 +407,19 @@ def test_paths_that_look_like_options_reach_ffmpeg_as_paths():
 
 def test_mux_and_concat_list():
     args = build_mux_args(Path("/v/l.txt"), Path("/v/a.m4a"), Path("/v/o.mp4"))
-    assert args[:6] == ["-f", "concat", "-safe", "0", "-i", "/v/l.txt"]
+    # packets as they are (no in-band parameter sets), each frame stamped with its number
+    assert args[:8] == ["-auto_convert", "0", "-f", "concat", "-safe", "0", "-i", "/v/l.txt"]
     assert args[args.index("-movflags") + 1] == "+faststart"
     assert args[args.index("-c") + 1] == "copy"
+    assert args[args.index("-bsf:v") + 1] == "setts=ts=N*512"
     text = concat_list_text([Path("/tmp/it's.mp4")])
     assert text == "file '/tmp/it'\\''s.mp4'\n"
+    # a copy names its clip with in and out points in whole microseconds: rounded up, the
+    # in-point seeks to that very key frame; rounded down, the out-point drops that frame
+    clip = Path("/v/c.mp4")
+    text = concat_list_text([Copy("a", clip, 8, 100, 0), Copy("b", clip, 0, 120, 92),
+                             Copy("c", clip, 12, 120, 212)], 24, {clip: 120})
+    assert text.splitlines() == [
+        "file '/v/c.mp4'", "inpoint 0.333334", "outpoint 4.166666",
+        "file '/v/c.mp4'",  # the whole clip
+        "file '/v/c.mp4'", "inpoint 0.500000"]

@@ -79,6 +79,27 @@ def test_run_from_shots_for_each_aspect_ratio(tmp_path, aspect, size):
     assert len(info.audio) == 1  # a silent track: every film has one audio stream
 
 
+def test_offline_clips_are_normalised_without_a_second_encode(tmp_path, shots_file):
+    project = tmp_path / "film"
+    invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
+    artifacts = json.loads((project / "manifest.json").read_text())["artifacts"]
+    normalised = {k: a["meta"] for k, a in artifacts.items() if a["stage"] == "normalise"}
+    assert sorted(normalised) == [f".film/clips/shot_00{i}.mp4" for i in (1, 2, 3)]
+    # the camera moves are made in the film's format, key frames where the compose cuts:
+    # normalising copies them, and the compose copies every body and encodes the crossfades
+    assert not any(m["encoded"] for m in normalised.values())
+    for i in (1, 2, 3):
+        clip = project / "clips" / f"shot_00{i}.mp4"
+        assert (project / ".film" / "clips" / clip.name).read_bytes() == clip.read_bytes()
+    compose = artifacts["final.mp4"]["meta"]
+    assert compose["copies"] == 3  # every body, from the clip's first cut on
+    # the lines outlast shots 1 and 3, whose last frames are held: the two crossfades and
+    # the held frames are all that is encoded
+    assert compose["segments_encoded"] == 4
+    assert compose["frames_copied"] + compose["frames_encoded"] == round(
+        compose["duration"] * 24)
+
+
 def test_rerun_is_a_no_op_and_an_edit_redoes_one_shot(tmp_path, shots_file):
     project = tmp_path / "film"
     invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
@@ -98,7 +119,8 @@ def test_rerun_is_a_no_op_and_an_edit_redoes_one_shot(tmp_path, shots_file):
             if e["event"] == "artifact_done" and not e["cached"]]
     # the new copy of shots.json, then only what depends on the edited shot
     assert sorted(made, key=str) == sorted([("scenario", None), ("images", "shot_002"),
-                                            ("video", "shot_002"), ("compose", None)], key=str)
+                                            ("video", "shot_002"), ("normalise", "shot_002"),
+                                            ("compose", None)], key=str)
     finished = json.loads(third.stdout.splitlines()[-1])
     assert finished["event"] == "run_finished" and finished["final"].endswith("final.mp4")
 
@@ -121,7 +143,7 @@ def test_status_and_regen(tmp_path, shots_file):
     made = [(e["stage"], e.get("shot_id")) for e in map(json.loads, result.stdout.splitlines())
             if e["event"] == "artifact_done" and not e["cached"]]
     # only the named shot is redone (then the film is recomposed); other stale work waits
-    assert made == [("video", "shot_003"), ("compose", None)]
+    assert made == [("video", "shot_003"), ("normalise", "shot_003"), ("compose", None)]
     status = json.loads(invoke("status", "-p", project, "--json").stdout)
     assert status["shots"][0]["speech"] == "stale"
     invoke("run", "-p", project, "-q")

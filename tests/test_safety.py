@@ -211,9 +211,12 @@ def test_a_failed_compose_is_an_error_event_and_listed_by_run_finished(tmp_path,
     assert result.exit_code == 7
     events = [json.loads(line) for line in result.stdout.splitlines()]
     errors = [e for e in events if e["event"] == "error"]
-    assert len(errors) == 1 and errors[0]["stage"] == "compose"
+    # the damaged clip fails where `film compose` first reads it: bringing it to the film's
+    # format (the normalise stage the command runs first)
+    assert len(errors) == 1 and errors[0]["stage"] == "normalise"
     assert events[-1]["event"] == "run_finished"
-    assert events[-1]["error"] and any("compose" in f for f in events[-1]["failures"])
+    assert events[-1]["error"] and any("normalise" in f for f in events[-1]["failures"])
+    assert not any(e["event"] == "artifact_done" and e["stage"] == "compose" for e in events)
 
 
 def test_an_error_before_the_run_is_an_error_event_too(tmp_path, shots_file):

@@ -62,7 +62,9 @@ def test_regen_of_a_scene_redoes_only_its_shots(story_film):
     made = {(e["stage"], e.get("shot_id")) for e in map(json.loads, result.stdout.splitlines())
             if e["event"] == "artifact_done" and not e["cached"]}
     assert made == {("images", "s02_shot_001"), ("images", "s02_shot_002"),
-                    ("video", "s02_shot_001"), ("video", "s02_shot_002"), ("compose", None)}
+                    ("video", "s02_shot_001"), ("video", "s02_shot_002"),
+                    ("normalise", "s02_shot_001"), ("normalise", "s02_shot_002"),
+                    ("compose", None)}
 
 
 def test_the_python_api_with_the_seed_s_names(tmp_path):

@@ -222,7 +222,7 @@ def test_cli_choose_prune_and_estimate(tmp_path):
     events = [json.loads(line) for line in chose.stdout.splitlines()]
     redone = {(e["stage"], e["shot_id"]) for e in events
               if e["event"] == "artifact_done" and not e["cached"]}
-    assert redone == {("video", "shot_002"), ("compose", None)}
+    assert redone == {("video", "shot_002"), ("normalise", "shot_002"), ("compose", None)}
 
     listed = json.loads(runner.invoke(cli, ["prune", "-p", str(project), "--json"]).stdout)
     assert [f["path"] for f in listed["files"]] == ["takes/images/shot_002/1.png",

@@ -57,6 +57,7 @@ TYPICAL_SECONDS: dict[str, float] = {
     "fal:flux-schnell": 3.0, "fal:flux-dev": 10.0, "fal:minimax": 180.0, "fal:kling": 120.0,
     "fal:image": 10.0, "fal:video": 150.0, "replicate:image": 5.0, "replicate:video": 180.0,
     "openai:speech": 2.0, "local:speech": 3.0, "comfyui:image": 20.0, "comfyui:video": 300.0,
+    "ffmpeg:normalise": 0.5,
 }
 
 

@@ -25,6 +25,7 @@ from film.errors import BudgetExceeded, ConfigError, FilmError, InputError, Wait
 from film.events import EventSink, QuietSink
 from film.project import Manifest, Project
 from film.schema import ShotList, load_shot_list
+from film.stages.base import LeftOut
 from film.stages.options import ASPECT_SIZES, RunOptions
 from film.stages.table import STAGES, Stage, items_of, key_of, stage
 from film.vendors.retry import RetryPolicy
@@ -177,7 +178,10 @@ class Engine(TakeMaker):
             if st.takes:
                 return await self.make_takes(st, item)
             provider = self.provider(st)
-            request, inputs = st.plan(self, item, provider)
+            try:
+                request, inputs = st.plan(self, item, provider)
+            except LeftOut:
+                return None
             key = key_of(st.scope, item) if item is not None else None
             out = self.output_of(st, key)
             entry = await self.produce(st, key, provider, request, out, inputs)

@@ -1,18 +1,18 @@
-"""Compose a timeline into final.mp4 + subtitles.srt, segment by segment.
+"""Compose a timeline into final.mp4 + subtitles.srt: copy what can be copied, encode the rest.
 
-1. Video segments: a "body" per shot (its clip normalised, trimmed to the frames no
-   transition covers, the last frame held when the shot outlasts its clip) and, for
-   crossfades, a "transition" per boundary (xfade of shot i's tail and shot i+1's head).
-   Each is encoded alone from at most two inputs with identical settings, cached under
-   cache_dir by a hash of everything that determines it, at most `workers` at a time.
-2. Audio: voices delayed to their starts and mixed, music looped, ducked and faded, then
-   two-pass loudnorm to -16 LUFS (pass 1 measures the mix, pass 2 applies one linear gain,
-   so short or sparse soundtracks land on target too), cached the same way.
-3. One stream-copy pass joins the segments (concat demuxer) and muxes the audio.
+1. Video: the film is cut into pieces (film.media.segments). Each shot's body is copied from
+   its clip as it is when the clip is film-ready (film.media.normalise: what the normalise
+   stage hands over); crossfades, fades, held last frames, burned captions and the frames
+   before a clip's first key frame are encoded, each from at most two inputs, opened at the
+   key frame before the frames it needs. Encoded segments are cached under cache_dir by a
+   hash of everything that determines them, at most `workers` at a time.
+2. Audio: voices at their starts, music ducked under them, one gain to -16 LUFS
+   (film.media.soundtrack), cached by the mix's hash with the mix's measurement.
+3. One stream-copy pass joins the pieces (concat demuxer) and muxes the audio.
 
-Memory does not grow with the shot count (no ffmpeg ever opens more than two clips), and a
-recompose after one clip changed re-encodes only the segments that clip appears in.
-Builders return argv lists (pure); `compose_film` runs them.
+Memory does not grow with the shot count (no ffmpeg opens more than two clips), a recompose
+after one clip changed encodes only the segments that clip appears in, and a compose after
+only the music changed encodes no video at all. Builders are pure; `compose_film` runs them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import shutil
 import time
 from collections.abc import Awaitable, Callable
@@ -28,40 +29,31 @@ from pathlib import Path
 
 from film.errors import InputError
 from film.fsutil import atomic_output, atomic_write_text, canonical_hash, file_digest
-from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, media_path, run_ffmpeg
-from film.media.soundtrack import DUCKING, LOUDNORM, LOUDNORM_PASSES, check_music, mix_soundtrack
+from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, run_ffmpeg
+from film.media.mp4 import VideoTrack
+from film.media.normalise import film_ready
+from film.media.segments import (
+    XFADE,
+    Copy,
+    Segment,
+    build_mux_args,
+    build_segment_args,
+    concat_list_text,
+    plan_pieces,
+    subtitles_wrap_unicode,
+)
+from film.media.soundtrack import DUCKING, LOUDNESS, check_music, mix_soundtrack
 from film.media.subtitles import Cue, render_ass, render_srt
 from film.media.timeline import Timeline
 
-SEGMENT_VERSION = 1
-XFADE = "fade"
-
-
-@dataclass(frozen=True)
-class Take:
-    """Frames [first, end) of one clip at the film's fps; frames past its end repeat the last."""
-
-    clip: Path
-    first: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One separately encoded piece of the film's video."""
-
-    kind: str  # "body" | "transition"
-    label: str
-    takes: tuple[Take, ...]
-    film_start: int  # frame on the film's clock
-    frames: int
-    fade_in: int = 0
-    fade_out: int = 0
+#: part of every cached segment's and soundtrack's key: bump when what they hold changes
+SEGMENT_VERSION = 2
 
 
 @dataclass
 class ComposeReport:
-    """What a compose did: the film's length, segment cache use, and time per step."""
+    """What a compose did: the film's length, pieces copied and encoded, cache use, time per
+    step."""
 
     duration: float
     segments_total: int
@@ -69,104 +61,12 @@ class ComposeReport:
     segments_encoded: int
     audio_reused: bool
     seconds: float
+    #: runs of frames copied from clips as they are, and their frames
+    copies: int = 0
+    frames_copied: int = 0
+    #: frames in encoded segments (cached or not)
+    frames_encoded: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def plan_segments(timeline: Timeline) -> list[Segment]:
-    """Split the timeline into body and transition segments that tile the film exactly."""
-    segments: list[Segment] = []
-    plans = timeline.shots
-    for i, plan in enumerate(plans):
-        first, end = plan.body_frames
-        if end > first:
-            segments.append(Segment(
-                kind="body", label=plan.shot_id, takes=(Take(plan.shot.clip, first, end),),
-                film_start=plan.start_frame + first, frames=end - first,
-                fade_in=plan.fade_in_frames, fade_out=plan.fade_out_frames,
-            ))
-        t = plan.transition_out_frames
-        if t > 0 and i + 1 < len(plans):
-            nxt = plans[i + 1]
-            segments.append(Segment(
-                kind="transition", label=f"{plan.shot_id}+{nxt.shot_id}",
-                takes=(Take(plan.shot.clip, plan.frames - t, plan.frames),
-                       Take(nxt.shot.clip, 0, t)),
-                film_start=plan.start_frame + plan.frames - t, frames=t,
-            ))
-    return segments
-
-
-def escape_filter_value(value: str) -> str:
-    """Escape a filter option value (e.g. a path) for a -filter_complex graph: both levels."""
-    level1 = "".join("\\" + c if c in "\\:'" else c for c in value)
-    return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
-
-
-def normalise_chain(take: Take, *, width: int, height: int, fps: int) -> str:
-    """Filters turning one take into width x height, fps, yuv420p frames with clean PTS."""
-    return (
-        f"fps={fps},tpad=stop_mode=clone:stop={take.end},"
-        f"trim=start_frame={take.first}:end_frame={take.end},setpts=N/FRAME_RATE/TB,"
-        f"scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p"
-    )
-
-
-def _subtitle_filter(subs: Path, fonts_dir: Path | None) -> str:
-    text = f"subtitles=filename={escape_filter_value(str(subs))}"
-    if fonts_dir is not None:
-        text += f":fontsdir={escape_filter_value(str(fonts_dir))}"
-        if subtitles_wrap_unicode():
-            text += ":wrap_unicode=1"
-    return text
-
-
-def build_segment_args(
-    segment: Segment, *, width: int, height: int, fps: int, out: Path,
-    subtitles: Path | None = None, fonts_dir: Path | None = None,
-) -> list[str]:
-    """argv (after the binary) encoding one segment, video only, with the shared settings."""
-    args: list[str] = []
-    for take in segment.takes:
-        args += ["-i", media_path(take.clip)]
-    chains = [normalise_chain(t, width=width, height=height, fps=fps) for t in segment.takes]
-    if segment.kind == "transition":
-        duration = segment.frames / fps
-        graph = (f"[0:v]{chains[0]}[a];[1:v]{chains[1]}[b];"
-                 f"[a][b]xfade=transition={XFADE}:duration={duration:.6f}:offset=0")
-    else:
-        graph = f"[0:v]{chains[0]}"
-        if segment.fade_in:
-            graph += f",fade=t=in:start_frame=0:nb_frames={segment.fade_in}"
-        if segment.fade_out:
-            start = segment.frames - segment.fade_out
-            graph += f",fade=t=out:start_frame={start}:nb_frames={segment.fade_out}"
-    if subtitles is not None:
-        graph += "," + _subtitle_filter(subtitles, fonts_dir)
-    graph += "[v]"
-    return [
-        *args, "-filter_complex", graph, "-map", "[v]", "-an", "-frames:v", str(segment.frames),
-        *VIDEO_CODEC_ARGS, "-r", str(fps), "-video_track_timescale", str(fps * 512),
-        "-f", "mp4", media_path(out),
-    ]
-
-
-def concat_list_text(paths: list[Path]) -> str:
-    """The concat demuxer's list file for `paths` (absolute, quotes escaped)."""
-    lines = []
-    for path in paths:
-        quoted = str(Path(path).resolve()).replace("'", "'\\''")
-        lines.append(f"file '{quoted}'")
-    return "\n".join(lines) + "\n"
-
-
-def build_mux_args(concat_list: Path, audio: Path, out: Path) -> list[str]:
-    """argv joining the segments by stream copy and muxing the soundtrack, faststart."""
-    return [
-        "-f", "concat", "-safe", "0", "-i", media_path(concat_list), "-i", media_path(audio),
-        "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart",
-        "-f", "mp4", media_path(out),
-    ]
 
 
 def segment_cues(cues: list[Cue], segment: Segment, fps: int) -> list[Cue]:
@@ -178,6 +78,22 @@ def segment_cues(cues: list[Cue], segment: Segment, fps: int) -> list[Cue]:
         if b - a > 1e-3:
             local.append(Cue(round(a - start, 3), round(b - start, 3), cue.text, cue.language))
     return local
+
+
+def caption_frames(timeline: Timeline) -> dict[str, list[tuple[int, int]]]:
+    """Per shot, the frames (shot-local, a frame's margin either side) a burned caption
+    covers: they are encoded, never copied."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    cues = timeline.cues
+    for plan in timeline.shots:
+        spans = []
+        for cue in cues:
+            a = math.floor(cue.start * timeline.fps) - 1 - plan.start_frame
+            b = math.ceil(cue.end * timeline.fps) + 1 - plan.start_frame
+            if b > 0 and a < plan.frames:
+                spans.append((max(0, a), min(plan.frames, b)))
+        out[plan.shot_id] = spans
+    return out
 
 
 def caption_fonts(cache_dir: Path, cues: list[Cue]) -> tuple[Path, str]:
@@ -208,22 +124,6 @@ def caption_fonts(cache_dir: Path, cues: list[Cue]) -> tuple[Path, str]:
     return fonts, primary(None).family
 
 
-@functools.lru_cache(maxsize=1)
-def subtitles_wrap_unicode() -> bool:
-    """Whether this ffmpeg's subtitles filter has `wrap_unicode` (libass with libunibreak),
-    the safety net that breaks an over-long CJK line inside the frame."""
-    import subprocess
-
-    from film.media.ffmpeg import ffmpeg_binary
-
-    try:
-        out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-h", "filter=subtitles"],
-                             capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return "wrap_unicode" in out.stdout
-
-
 def _check_inputs(timeline: Timeline, fps: int, width: int, height: int) -> None:
     if fps != timeline.fps:
         raise InputError(f"compose at {fps} fps but the timeline was built at {timeline.fps}")
@@ -233,6 +133,67 @@ def _check_inputs(timeline: Timeline, fps: int, width: int, height: int) -> None
         for path in (plan.shot.clip, plan.shot.speech):
             if path is not None and not Path(path).is_file():
                 raise InputError(f"shot {plan.shot_id}: missing file {path}")
+
+
+async def ready_clips(timeline: Timeline, *, width: int, height: int, fps: int,
+                      cache_dir: Path) -> dict[Path, VideoTrack | None]:
+    """Each clip's index when it is film-ready (its frames are copied), else None."""
+    clips = {plan.shot.clip for plan in timeline.shots}
+    return {clip: await film_ready(clip, width=width, height=height, fps=fps,
+                                   cache_dir=cache_dir) for clip in clips}
+
+
+@dataclass
+class _Captions:
+    """Burned captions: the cues, the fonts dir, the style's family."""
+
+    cues: list[Cue]
+    fonts: Path
+    family: str
+
+    @property
+    def font_id(self) -> list[object]:
+        return [self.fonts.name, subtitles_wrap_unicode()]
+
+
+def _segment_job(seg: Segment, *, digests: dict[Path, str], width: int, height: int, fps: int,
+                 seg_dir: Path, work: Path, captions: _Captions | None) -> _Job:
+    """The cached file and the encode of one segment."""
+    ass = None
+    local = segment_cues(captions.cues, seg, fps) if captions is not None else []
+    if captions is not None and local:  # a segment no caption reaches burns none
+        ass = render_ass(local, width=width, height=height, font=captions.family, runs=True)
+    key = canonical_hash({
+        "v": SEGMENT_VERSION, "kind": seg.kind, "frames": seg.frames,
+        "takes": [(digests[t.clip], t.first, t.end, t.seek is not None) for t in seg.takes],
+        "fade": (seg.fade_in, seg.fade_out), "xfade": XFADE, "size": (width, height),
+        "fps": fps, "codec": VIDEO_CODEC_ARGS, "ass": ass,
+        "font": captions.font_id if ass and captions else None,
+    })
+    path = seg_dir / f"{seg.kind}-{key}.mp4"
+    subs = None
+    if ass is not None:
+        subs = work / f"{key}.ass"
+        atomic_write_text(subs, ass)
+    return _Job(f"encode {seg.kind} {seg.label}", path, functools.partial(
+        build_segment_args, seg, width=width, height=height, fps=fps, subtitles=subs,
+        fonts_dir=captions.fonts if captions else None))
+
+
+def _audio_job(timeline: Timeline, cache_dir: Path, music: Path | None,
+               music_volume: float) -> _Job:
+    """The cached soundtrack and the job that mixes it (its measurement kept beside it)."""
+    voices = [(p.shot.speech, p.speech_start or 0.0) for p in timeline.shots
+              if p.shot.speech is not None and p.shot.speech_duration > 0]
+    key = canonical_hash({
+        "v": SEGMENT_VERSION, "voices": [(file_digest(v), s) for v, s in voices],
+        "music": file_digest(music) if music else None, "volume": music_volume,
+        "duration": timeline.duration, "loudness": LOUDNESS, "ducking": DUCKING,
+    })
+    audio = cache_dir / "audio" / f"audio-{key}.m4a"
+    return _Job("mix audio", audio, run=functools.partial(
+        mix_soundtrack, voices, duration=timeline.duration, music=music,
+        music_volume=music_volume, measurement=cache_dir / "audio" / f"mix-{key}.json"))
 
 
 async def compose_film(
@@ -251,49 +212,29 @@ async def compose_film(
         folder.mkdir(parents=True, exist_ok=True)
     cues = timeline.cues
     atomic_write_text(srt_out, render_srt(cues))
-    fonts_dir, family = caption_fonts(cache_dir, cues) if burn_subtitles else (None, "")
-    font_id = [fonts_dir.name, subtitles_wrap_unicode()] if fonts_dir else None
+    captions = _Captions(cues, *caption_fonts(cache_dir, cues)) if burn_subtitles else None
+    ready = await ready_clips(timeline, width=width, height=height, fps=fps,
+                              cache_dir=cache_dir)
+    pieces = plan_pieces(timeline, ready, caption_frames(timeline) if captions else None)
+    digests = {plan.shot.clip: file_digest(plan.shot.clip) for plan in timeline.shots}
 
     jobs: list[_Job] = []
-    paths: list[Path] = []
-    for seg in plan_segments(timeline):
-        ass = None
-        if burn_subtitles:
-            ass = render_ass(segment_cues(cues, seg, fps), width=width, height=height,
-                             font=family, runs=True)
-        key = canonical_hash({
-            "v": SEGMENT_VERSION, "kind": seg.kind, "frames": seg.frames,
-            "takes": [(file_digest(t.clip), t.first, t.end) for t in seg.takes],
-            "fade": (seg.fade_in, seg.fade_out), "xfade": XFADE, "size": (width, height),
-            "fps": fps, "codec": VIDEO_CODEC_ARGS, "ass": ass, "font": font_id if ass else None,
-        })
-        path = seg_dir / f"{seg.kind}-{key}.mp4"
-        paths.append(path)
-        if path.exists() or any(job.path == path for job in jobs):  # cached, or queued twice
+    entries: list[Path | Copy] = []
+    for piece in pieces:
+        if isinstance(piece, Copy):
+            entries.append(piece)
             continue
-        subs = None
-        if ass is not None:
-            subs = work / f"{key}.ass"
-            atomic_write_text(subs, ass)
-        jobs.append(_Job(f"encode {seg.kind} {seg.label}", path, functools.partial(
-            build_segment_args, seg, width=width, height=height, fps=fps, subtitles=subs,
-            fonts_dir=fonts_dir)))
+        job = _segment_job(piece, digests=digests, width=width, height=height, fps=fps,
+                           seg_dir=seg_dir, work=work, captions=captions)
+        entries.append(job.path)
+        if not job.path.exists() and all(j.path != job.path for j in jobs):
+            jobs.append(job)
+    segments = [e for e in entries if isinstance(e, Path)]
     encoded = len(jobs)
-
-    voices = [(p.shot.speech, p.speech_start or 0.0) for p in timeline.shots
-              if p.shot.speech is not None and p.shot.speech_duration > 0]
-    audio_key = canonical_hash({
-        "v": SEGMENT_VERSION, "voices": [(file_digest(v), s) for v, s in voices],
-        "music": file_digest(music) if music else None, "volume": music_volume,
-        "duration": timeline.duration, "loudnorm": (LOUDNORM, LOUDNORM_PASSES),
-        "ducking": DUCKING,
-    })
-    audio = cache_dir / "audio" / f"audio-{audio_key}.m4a"
-    audio_reused = audio.exists()
+    audio_job = _audio_job(timeline, cache_dir, music, music_volume)
+    audio_reused = audio_job.path.exists()
     if not audio_reused:  # first in the queue: the longest single job
-        jobs.insert(0, _Job("mix audio", audio, run=functools.partial(
-            mix_soundtrack, voices, duration=timeline.duration, music=music,
-            music_volume=music_volume)))
+        jobs.insert(0, audio_job)
     timings = {"plan": time.perf_counter() - began}
 
     step = time.perf_counter()
@@ -303,27 +244,33 @@ async def compose_film(
         timings["audio"] = spent.get("mix audio", 0.0)
 
     step = time.perf_counter()
-    concat = work / f"concat-{canonical_hash([str(p) for p in paths])}.txt"
-    atomic_write_text(concat, concat_list_text(paths))
+    lengths = {clip: track.frames for clip, track in ready.items() if track is not None}
+    concat = work / f"concat-{canonical_hash([str(e) for e in entries])}.txt"
+    atomic_write_text(concat, concat_list_text(entries, fps, lengths))
     with atomic_output(out) as tmp:
-        await run_ffmpeg(build_mux_args(concat, audio, tmp), what="join segments and audio")
+        await run_ffmpeg(build_mux_args(concat, audio_job.path, tmp),
+                         what="join the pieces and the audio")
     timings["mux"] = time.perf_counter() - step
-    _prune(cache_dir, keep={*paths, audio})
+    _prune(cache_dir, keep={*segments, audio_job.path})
 
+    copies = [p for p in pieces if isinstance(p, Copy)]
     return ComposeReport(
-        duration=timeline.duration, segments_total=len(paths),
-        segments_reused=len(paths) - encoded, segments_encoded=encoded,
-        audio_reused=audio_reused, seconds=time.perf_counter() - began,
+        duration=timeline.duration, segments_total=len(segments),
+        segments_reused=len(segments) - encoded, segments_encoded=encoded,
+        audio_reused=audio_reused, seconds=time.perf_counter() - began, copies=len(copies),
+        frames_copied=sum(c.frames for c in copies),
+        frames_encoded=sum(p.frames for p in pieces if isinstance(p, Segment)),
         timings={k: round(v, 3) for k, v in timings.items()},
     )
 
 
 def _prune(cache_dir: Path, keep: set[Path]) -> None:
     """Drop segments and soundtracks the film no longer uses, so the cache stays the film's
-    size (temp files of a concurrent writer are hidden and left alone)."""
+    size (temp files of a concurrent writer are hidden and left alone; the mixes' loudness
+    measurements, a few bytes each, are kept)."""
     for folder in ("segments", "audio", "work"):
         for path in (cache_dir / folder).glob("[!.]*"):
-            if path.is_file() and path not in keep:
+            if path.is_file() and path not in keep and path.suffix != ".json":
                 with contextlib.suppress(OSError):
                     path.unlink()
 

@@ -19,11 +19,25 @@ from film.errors import ConfigError, MediaError
 
 #: the film's frame rate: every clip, segment and timeline uses it (defined only here)
 FPS = 24
-# Shared encoder settings: every segment film encodes uses exactly these, so segments can be
-# joined by stream copy.
+#: frames between two regular key frames (forced ones come on top): 2 s
+KEYINT = 2 * FPS
+# Shared encoder settings: every clip and segment film encodes uses exactly these, so their
+# frames can be joined by stream copy (same SPS/PPS). No B-frames: decode order is display
+# order, so a run of frames copied from a clip may end on any frame (it must start on a key
+# frame), and every packet's timestamp is its frame number.
 VIDEO_CODEC_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-                    "-pix_fmt", "yuv420p", "-profile:v", "high"]
+                    "-pix_fmt", "yuv420p", "-profile:v", "high", "-bf", "0",
+                    "-g", str(KEYINT)]
+#: MP4 time-scale ticks per frame in every file film encodes (-video_track_timescale)
+TICKS_PER_FRAME = 512
 AUDIO_RATE = 44100
+
+
+def video_encode_args(fps: int = FPS) -> list[str]:
+    """The shared encoder settings plus the frame rate and the MP4 time scale: what every
+    video film writes is encoded with (so `film.media.normalise.film_ready` accepts it)."""
+    return [*VIDEO_CODEC_ARGS, "-r", str(fps), "-video_track_timescale",
+            str(fps * TICKS_PER_FRAME)]
 
 
 def media_path(path: str | Path) -> str:

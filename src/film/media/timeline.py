@@ -219,3 +219,26 @@ def _with_speech(plan: ShotPlan, lead_in: float, max_chars: int, max_lines: int)
     if shot.language:
         cues = [replace(c, language=shot.language) for c in cues]
     return _replace(plan, speech_start=speech_start, cues=tuple(cues))
+
+
+def cut_frames(plan: ShotPlan) -> tuple[int, ...]:
+    """Shot-local frames where the compose cuts the shot's clip: its body's first frame (a
+    copy of the clip starts there, so the frame should be a key frame) and the first frame
+    after it (where its crossfade or fade-out begins; a key frame there lets the transition
+    decode from it). None where the cut is the clip's first frame."""
+    first, end = plan.body_frames
+    cuts = (first + plan.fade_in_frames, end - plan.fade_out_frames)
+    return tuple(sorted({c for c in cuts if 0 < c < plan.frames}))
+
+
+def planned_cuts(planned: Sequence[float], index: int, *, transition: str,
+                 transition_duration: float, fps: int = FPS) -> tuple[int, ...]:
+    """`cut_frames` of shot `index` in a film of shots lasting `planned` seconds, before any
+    line lengthens a shot: where clips are given key frames when they are made or
+    normalised, before the voices exist (a line that lengthens a shot moves its cuts; the
+    compose then encodes the few frames up to the next key frame)."""
+    shots = [TimelineShot(shot_id=str(i), clip=Path(), planned=seconds)
+             for i, seconds in enumerate(planned)]
+    timeline = build_timeline(shots, transition=transition,
+                              transition_duration=transition_duration, fps=fps)
+    return cut_frames(timeline.shots[index])

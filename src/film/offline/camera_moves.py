@@ -24,12 +24,13 @@ from typing import Any
 from PIL import Image
 
 from film.errors import InputError
-from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, media_path, run_ffmpeg
+from film.media.ffmpeg import FPS, media_path, run_ffmpeg, video_encode_args
+from film.media.normalise import keyframe_args
 from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
 from film.schema import CAMERA_MOVEMENTS, Shot
 
 MOVES: tuple[str, ...] = CAMERA_MOVEMENTS
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 #: PNG text key where a still lists the bars a move holds still: {"top": f, "bottom": f}
 HOLD_KEY = "film:hold"
 
@@ -170,12 +171,14 @@ def held_bars(image: Path) -> tuple[float, float]:
 
 def camera_move_args(image: Path, out: Path, *, move: str, duration: float, width: int,
                      height: int, fps: int = FPS, seed: int = 0, hold_top: float = 0.0,
-                     hold_bottom: float = 0.0) -> list[str]:
+                     hold_bottom: float = 0.0, keyframes: tuple[int, ...] = ()) -> list[str]:
     """ffmpeg args (after the binary) that turn the still `image` into an MP4 with `move`.
 
     The clip has exactly round(duration * fps) frames at `fps`, is width x height (rounded
-    down to even), H.264 yuv420p, silent, with the index up front (+faststart). `hold_top` and
-    `hold_bottom` (fractions of the height) are bars kept still while the picture between moves.
+    down to even), silent, with the index up front (+faststart), and is film-ready: encoded
+    with the film's shared settings, `keyframes` made key frames, so the normalise stage
+    keeps it as it is. `hold_top` and `hold_bottom` (fractions of the height) are bars kept
+    still while the picture between moves.
     """
     if move not in _PATHS:
         raise InputError(f"unknown camera move {move!r}", hint=f"Known: {', '.join(MOVES)}.")
@@ -197,14 +200,16 @@ def camera_move_args(image: Path, out: Path, *, move: str, duration: float, widt
         video = ["-filter_complex", graph, "-map", "[v]"]
     else:
         video = ["-filter:v", f"{still},{moving}"]
-    return ["-i", media_path(image), *video, "-frames:v", str(frames), "-r", str(fps), "-an",
-            *VIDEO_CODEC_ARGS, "-movflags", "+faststart", "-f", "mp4", media_path(out)]
+    return ["-i", media_path(image), *video, "-frames:v", str(frames), "-an",
+            *video_encode_args(fps), *keyframe_args(k for k in keyframes if k < frames),
+            "-movflags", "+faststart", "-f", "mp4", media_path(out)]
 
 
 class CameraMoveVideoProvider(VideoProvider):
     """Keyless video: pans, pushes and a subtle handheld wobble over the shot's still."""
 
     remote = False
+    makes_keyframes = True
 
     def params(self) -> dict[str, Any]:
         return {"renderer": f"camera-moves-v{RENDERER_VERSION}"}
@@ -218,7 +223,7 @@ class CameraMoveVideoProvider(VideoProvider):
         args = camera_move_args(
             Path(request.image_path), out, move=move, duration=request.duration,
             width=request.width, height=request.height, fps=request.fps, seed=request.seed,
-            hold_top=top, hold_bottom=bottom,
+            hold_top=top, hold_bottom=bottom, keyframes=request.keyframes,
         )
         await run_ffmpeg(args, what=f"camera move for {request.shot.shot_id}")
         frames = frame_count(request.duration, request.fps)

@@ -315,7 +315,7 @@ class CompositeImageProvider(DrawnImageProvider):
         def work() -> None:
             image = render_shot(request, people=lambda ref: sheet_person(ref), captions=False,
                                 rng=random.Random(request.seed))
-            image.save(out, format="PNG")
+            image.save(out, format="PNG", compress_level=1)
 
         await asyncio.to_thread(work)
         return MediaResult(model=self.model)

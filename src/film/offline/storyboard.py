@@ -54,7 +54,8 @@ class StoryboardImageProvider(DrawnImageProvider):
         def work() -> None:
             image = render_storyboard_frame(request)
             try:
-                image.save(out, format="PNG", pnginfo=info)
+                # fast deflate: the camera move reads it once
+                image.save(out, format="PNG", pnginfo=info, compress_level=1)
             except OSError as exc:
                 raise MediaError(f"cannot write the storyboard frame {out}: {exc}") from exc
 

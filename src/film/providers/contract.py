@@ -140,6 +140,9 @@ class VideoRequest(BaseModel):
     seed: int = 0
     #: the characters' sheets (and location's plate) for a model that takes references
     references: list[Reference] = Field(default_factory=list)
+    #: frames a renderer that makes key frames (`VideoProvider.makes_keyframes`) makes key
+    #: frames: where the compose will cut the clip
+    keyframes: tuple[int, ...] = ()
 
     def noted(self) -> dict[str, Any]:
         """What the manifest records of this request: the references the clip used."""
@@ -218,6 +221,9 @@ class ImageProvider(Provider):
 
 class VideoProvider(Provider):
     kind = "video"
+    #: whether it renders in the film's format with `VideoRequest.keyframes` as key frames
+    #: (then the request's key frames are part of the clip's input hash)
+    makes_keyframes: ClassVar[bool] = False
 
     @abstractmethod
     async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:

@@ -43,6 +43,9 @@ REGISTRY: dict[str, dict[str, str]] = {
         "openai": "film.providers.speech:OpenAISpeechProvider",
         "local": "film.providers.speech:LocalSpeechProvider",
     },
+    "normalise": {
+        "ffmpeg": "film.providers.normaliser:FfmpegNormaliser",
+    },
     "compose": {
         "ffmpeg": "film.providers.composer:FfmpegComposer",
     },
@@ -59,6 +62,7 @@ DEFAULT_MODELS: dict[str, dict[str, str]] = {
     "video": {"offline": "camera-moves", "fal": "hailuo-02-standard",
               "replicate": "minimax/video-01", "comfyui": "workflow"},
     "speech": {"offline": "espeak-ng", "openai": "tts-1", "local": "kokoro"},
+    "normalise": {"ffmpeg": "ffmpeg"},
     "compose": {"ffmpeg": "ffmpeg"},
     "assemble": {"story": "story"},
 }

@@ -10,6 +10,8 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Protocol
 
+from film.stages.table import stage
+
 if TYPE_CHECKING:
     from film.config import Settings
     from film.events import EventSink
@@ -58,3 +60,17 @@ def shots_of(run: Run) -> list[Shot]:
     """The shots this run works on: all of them, or those `film regen` names."""
     only = run.options.only
     return [s for s in run.shot_list.shots if only is None or s.shot_id in only]
+
+
+class LeftOut(Exception):
+    """Raised by a plan when its shot was left out by an earlier failure (an --on-error skip
+    run): there is nothing to make, and nothing is wrong; the engine skips the artifact."""
+
+
+def failed_before(run: Run, shot_id: str) -> bool:
+    """Whether the shot's image or clip failed in an earlier run (an --on-error skip run)."""
+    root = run.project.root
+    return any(
+        (entry := run.manifest.artifacts.get(run.project.rel(stage(name).path(root, shot_id))))
+        is not None and entry.status in ("failed", "submitted")
+        for name in ("images", "video"))

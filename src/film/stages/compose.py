@@ -1,4 +1,8 @@
-"""The compose stage: clips + voices + music + subtitles → `final.mp4` and `subtitles.srt`."""
+"""The compose stage: clips + voices + music + subtitles → `final.mp4` and `subtitles.srt`.
+
+Each shot's normalised clip (the normalise stage's) is used when it was made from the clip
+there now: its body is then copied, not encoded. Otherwise the clip itself is used (the
+compose encodes its body, as for any clip)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from film.lang import line_language
 from film.media.ffmpeg import FPS
 from film.media.timeline import TimelineShot
 from film.schema import Shot
-from film.stages.base import Run
+from film.stages.base import Run, failed_before
 from film.stages.options import ComposeOptions
 from film.stages.speech import shot_length, speech_duration
 from film.stages.table import stage
@@ -42,13 +46,14 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
     digests = []
     for one in run.shot_list.shots:
         clip = stage("video").path(root, one.shot_id)
-        if one.shot_id in run.left_out or (not clip.is_file() and _failed(run, one.shot_id)):
+        if one.shot_id in run.left_out or (not clip.is_file() and failed_before(run, one.shot_id)):
             run.sink.emit("message", text=f"compose: {one.shot_id} is left out (its image or "
                           "clip failed; `film regen` tries again)")
             continue
         if not clip.is_file():
             raise InputError(f"no clip for {one.shot_id} at {clip}",
                              hint=f"Run `film video -p {shell_path(root)}` first.")
+        clip = normalised_clip(run, one.shot_id, clip)
         audio = stage("speech").path(root, one.shot_id)
         has_audio = bool(one.spoken_text) and audio.is_file()
         language = line_language(one.spoken_text or "", run.shot_list.language)
@@ -77,10 +82,13 @@ def plan(run: Run, shot: Shot | None, provider: Any) -> tuple[ComposeRequest, di
     return request, {"shots": digests, "settings": settings}
 
 
-def _failed(run: Run, shot_id: str) -> bool:
-    """Whether the shot's image or clip failed last time (an --on-error skip run)."""
-    return any(
-        (entry := run.manifest.artifacts.get(run.project.rel(stage(name).path(
-            run.project.root, shot_id)))) is not None
-        and entry.status in ("failed", "submitted")
-        for name in ("images", "video"))
+def normalised_clip(run: Run, shot_id: str, clip: Path) -> Path:
+    """The shot's normalised clip when it is as recorded and was made from `clip` as it is
+    now, else `clip`."""
+    norm = stage("normalise").path(run.project.root, shot_id)
+    entry = run.manifest.artifacts.get(run.project.rel(norm))
+    if (entry is None or entry.status != "done" or not norm.is_file()
+            or entry.size != norm.stat().st_size):
+        return clip
+    return norm if entry.meta.get("source") == file_digest(clip) else clip
+

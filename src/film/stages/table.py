@@ -179,6 +179,10 @@ STAGES: tuple[Stage, ...] = (
           provider_help="offline (camera moves) | fal[:hailuo-02-standard|kling-2.1-pro|<model>] | "
           "replicate[:owner/model[:version]] | comfyui[:workflow.json] (film models)",
           planner="film.stages.video:plan"),
+    Stage("normalise", kind="normalise", method="normalise", output=".film/clips/{key}.mp4",
+          depends=("video",), fixed_provider="ffmpeg", by_hand="history",
+          help="each clip in the film's format, with key frames where the compose cuts it "
+          "(.film/clips/<shot_id>.mp4)", planner="film.stages.normalise:plan"),
     Stage("speech", kind="speech", method="synthesize", output="audio/{key}.wav",
           option="tts-provider", default_setting="film_tts_provider", applies=_speaks,
           help="each shot's dialogue or narration voiced into audio/<shot_id>.wav",
@@ -186,7 +190,7 @@ STAGES: tuple[Stage, ...] = (
           "local[:model] (an OpenAI-compatible server, e.g. Kokoro-FastAPI)",
           planner="film.stages.speech:plan"),
     Stage("compose", kind="compose", method="compose", output="final.mp4", scope="film",
-          depends=("video", "speech"), fixed_provider="ffmpeg",
+          depends=("normalise", "speech"), brings=("normalise",), fixed_provider="ffmpeg",
           extra_outputs=("subtitles.srt",), by_hand="history", cli_options=("compose",),
           help="clips, voices, music and subtitles assembled into final.mp4 (+ subtitles.srt)",
           planner="film.stages.compose:plan"),

@@ -10,6 +10,7 @@ from film.media.ffmpeg import FPS
 from film.providers.contract import VideoRequest
 from film.schema import Shot
 from film.stages.base import Run, shot_seed
+from film.stages.normalise import shot_cuts
 from film.stages.references import reference_inputs, references_for
 from film.stages.speech import shot_length
 from film.stages.table import stage
@@ -43,4 +44,7 @@ def plan(run: Run, shot: Shot, provider: Any,
     }
     if refs:  # a model that takes the characters' sheets: a changed sheet is a new clip
         inputs["references"] = reference_inputs(refs)
+    if getattr(provider, "makes_keyframes", False):  # rendered here in the film's format
+        request.keyframes = shot_cuts(run, shot)
+        inputs["keyframes"] = list(request.keyframes)
     return request, inputs
