@@ -13,14 +13,8 @@ from film.config import Settings
 from film.errors import InputError
 from film.media.ffmpeg import ffmpeg_binary, measure_duration, probe, run_ffmpeg
 from film.media.normalise import film_ready, normalise_clip
-from film.offline.camera_moves import (
-    MOVES,
-    CameraMoveVideoProvider,
-    camera_move_args,
-    choose_move,
-    held_bars,
-)
-from film.offline.storyboard import StoryboardImageProvider
+from film.offline.camera_moves import MOVES, camera_move_args, choose_move, held_bars
+from film.offline.providers import CameraMoveVideoProvider, StoryboardImageProvider
 from film.providers.contract import ImageRequest, JobContext, VideoRequest
 from film.providers.registry import get_provider
 from film.schema import Shot

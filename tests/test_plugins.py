@@ -20,8 +20,8 @@ def plugged(monkeypatch):
 
 
 def test_a_plugin_is_built_by_name_with_its_model(plugged, settings):
-    plugged(story="film.offline.storyboard:StoryboardImageProvider",
-            mine="film.offline.storyboard:StoryboardImageProvider")
+    plugged(story="film.offline.providers:StoryboardImageProvider",
+            mine="film.offline.providers:StoryboardImageProvider")
     provider = get_provider("image", "mine:fancy", settings)
     assert provider.name == "mine:fancy" and provider.model == "fancy"
     assert get_provider("image", "mine", settings).model == "default"
@@ -39,14 +39,14 @@ def test_a_plugin_that_cannot_load_is_one_clear_error(plugged, settings):
 
 
 def test_a_built_in_name_wins_and_is_flagged(plugged, settings):
-    plugged(fal="film.offline.storyboard:StoryboardImageProvider")
+    plugged(fal="film.offline.providers:StoryboardImageProvider")
     assert type(get_provider("image", "fal", settings)).__name__ == "FalImageProvider"
     shadowed = [r for r in registry.listing(settings) if r["source"].startswith("plugin")]
     assert shadowed[0]["note"].startswith("hidden by the built-in")
 
 
 def test_an_unknown_name_suggests_plugins_too(plugged, settings):
-    plugged(solid="film.offline.storyboard:StoryboardImageProvider")
+    plugged(solid="film.offline.providers:StoryboardImageProvider")
     with pytest.raises(ConfigError) as info:
         get_provider("image", "solit", settings)
     assert "solid" in (info.value.hint or "")

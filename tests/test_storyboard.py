@@ -8,12 +8,8 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from film.config import Settings
-from film.offline.storyboard import (
-    StoryboardImageProvider,
-    cast,
-    read_look,
-    render_storyboard_frame,
-)
+from film.offline.providers import StoryboardImageProvider
+from film.offline.storyboard import cast, read_look, render_storyboard_frame
 from film.offline.storyboard_overlays import bars, clean_text, excerpt, font, wrap
 from film.offline.storyboard_text import length
 from film.providers.contract import ImageRequest, JobContext

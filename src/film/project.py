@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import json
 import os
 import re
@@ -180,6 +181,19 @@ class Manifest(BaseModel):
         return round(sum(float(item.get("cost_usd", 0.0)) for item in self.ledger), 6)
 
 
+#: manifest.json path -> (content digest, file signature) as this process last wrote it
+_SAVED: dict[str, tuple[str, tuple[int, int] | None]] = {}
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (None: no file), to see it was not changed since."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 @dataclass(frozen=True)
 class Project:
     """Paths inside one project folder, and loading/saving its manifest atomically.
@@ -258,12 +272,20 @@ class Project:
                 f"{shell_path(self.manifest_path)}")
 
     def save_manifest(self, manifest: Manifest) -> None:
-        """Write manifest.json atomically, and the same content as its backup."""
+        """Write manifest.json atomically, and the same content as its backup; nothing when
+        the file is still what this process last wrote and the content has not changed (a
+        run saves after every artifact, most of them reused on a rerun)."""
         if not self.record:
             return
         data = manifest.model_dump(mode="json")
+        content = hashlib.sha256(json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                                 .encode()).hexdigest()
+        key = str(self.manifest_path.resolve())
+        if _SAVED.get(key) == (content, _signature(self.manifest_path)):
+            return
         atomic_write_json(self.manifest_path, data)
         atomic_write_json(self.backup_path, data, sync=False)
+        _SAVED[key] = (content, _signature(self.manifest_path))
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

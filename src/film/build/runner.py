@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from film.build.engine import Engine
 from film.build.summary import RunSummary
@@ -17,7 +17,9 @@ from film.providers.registry import default_provider, drawing_provider
 from film.schema import ShotList, load_shot_list
 from film.stages.options import COMPOSE_FIELDS, ON_ERROR, ComposeOptions, RunOptions
 from film.stages.table import STAGES, stage
-from film.story.contract import StoryOptions
+
+if TYPE_CHECKING:
+    from film.story.contract import StoryOptions
 
 #: options a project keeps: later commands on it use them unless told otherwise
 REMEMBERED: tuple[str, ...] = (*dict.fromkeys(s.dest for s in STAGES if s.dest),
@@ -45,8 +47,12 @@ def remembered_story(project: Project) -> StoryOptions | None:
     if not project.manifest_path.exists():
         return None
     data = project.load_manifest().settings.get("story")
+    if not data:
+        return None
+    from film.story.contract import StoryOptions  # a film without a story never loads it
+
     try:
-        return StoryOptions.model_validate(data) if data else None
+        return StoryOptions.model_validate(data)
     except ValueError:
         return None
 

@@ -1,4 +1,5 @@
-"""The offline video provider: a still becomes a clip with a smooth virtual camera move.
+"""A still becomes a clip with a smooth virtual camera move (the offline video provider,
+film.offline.providers, renders with it).
 
 ffmpeg's `zoompan` rounds its crop window to whole pixels, so slow moves judder. Here the move
 is a `perspective` filter in source sense: per frame, the four corners of a (zoomed, shifted,
@@ -19,18 +20,15 @@ import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
 from film.errors import InputError
-from film.media.ffmpeg import FPS, media_path, run_ffmpeg, video_encode_args
+from film.media.ffmpeg import FPS, media_path, video_encode_args
 from film.media.normalise import keyframe_args
-from film.providers.contract import JobContext, MediaResult, VideoProvider, VideoRequest
 from film.schema import CAMERA_MOVEMENTS, Shot
 
 MOVES: tuple[str, ...] = CAMERA_MOVEMENTS
-RENDERER_VERSION = 2
 #: PNG text key where a still lists the bars a move holds still: {"top": f, "bottom": f}
 HOLD_KEY = "film:hold"
 
@@ -205,34 +203,4 @@ def camera_move_args(image: Path, out: Path, *, move: str, duration: float, widt
             "-movflags", "+faststart", "-f", "mp4", media_path(out)]
 
 
-class CameraMoveVideoProvider(VideoProvider):
-    """Keyless video: pans, pushes and a subtle handheld wobble over the shot's still."""
-
-    remote = False
-    makes_keyframes = True
-
-    def params(self) -> dict[str, Any]:
-        return {"renderer": f"camera-moves-v{RENDERER_VERSION}"}
-
-    async def animate(self, request: VideoRequest, out: Path, ctx: JobContext) -> MediaResult:
-        """Write a clip of exactly the shot's duration made from `request.image_path`."""
-        if not Path(request.image_path).is_file():
-            raise InputError(f"no still to animate at {request.image_path}")
-        move = choose_move(request.shot)
-        top, bottom = held_bars(Path(request.image_path))
-        args = camera_move_args(
-            Path(request.image_path), out, move=move, duration=request.duration,
-            width=request.width, height=request.height, fps=request.fps, seed=request.seed,
-            hold_top=top, hold_bottom=bottom, keyframes=request.keyframes,
-        )
-        await run_ffmpeg(args, what=f"camera move for {request.shot.shot_id}")
-        frames = frame_count(request.duration, request.fps)
-        return MediaResult(model=self.model, meta={
-            "move": move, "frames": frames, "fps": request.fps,
-            "duration": frames / request.fps, "size": [even(request.width), even(request.height)],
-            "held": [top, bottom],
-        })
-
-
-__all__ = ["HOLD_KEY", "MOVES", "CameraMoveVideoProvider", "camera_move_args", "choose_move",
-           "held_bars"]
+__all__ = ["HOLD_KEY", "MOVES", "camera_move_args", "choose_move", "held_bars"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageEnhance, ImageFilter, ImageOps
 
-from film.errors import InputError, MediaError
+from film.errors import MediaError
 from film.offline.camera_moves import choose_move
 from film.offline.framing import (
     _FRAMINGS,
@@ -34,18 +34,9 @@ from film.offline.identity import RGB, Appearance, cut_out, draw_figure, render_
 from film.offline.storyboard_figures import insert
 from film.offline.storyboard_overlays import overlays
 from film.offline.storyboard_paint import add_grain, exterior, interior, mix, rain, vignette
-from film.providers.contract import (
-    ImageProvider,
-    ImageRequest,
-    JobContext,
-    MediaResult,
-    Reference,
-    ReferenceRequest,
-)
+from film.providers.contract import ImageRequest, MediaResult, Reference, ReferenceRequest
 from film.text import call_name
 
-#: bump when a change to the drawing should make existing frames stale
-RENDERER_VERSION = 4  # 4: Noto fonts, every script
 #: how much of the plate a shot type shows (1 = all of it), by shot type
 _ZOOM = {"extreme-wide": 1.0, "establishing": 1.0, "aerial": 1.0, "wide": 1.0, "pov": 1.1,
          "tracking": 1.15, "full": 1.15, "medium-wide": 1.3, "two-shot": 1.4, "medium": 1.6,
@@ -282,40 +273,3 @@ async def write_reference(request: ReferenceRequest, out: Path, model: str) -> M
     await asyncio.to_thread(work)
     return MediaResult(model=model, meta={"kind": request.reference.kind,
                                           "key": request.reference.key})
-
-
-class DrawnImageProvider(ImageProvider):
-    """What the offline image providers share: local and free, and the references (a sheet per
-    character, a plate per location) drawn offline."""
-
-    remote = False
-    uses_references = True  # type: ignore[assignment]
-
-    async def reference(self, request: ReferenceRequest, out: Path, ctx: JobContext
-                        ) -> MediaResult:
-        """A character's sheet or a location's plate, drawn offline (choose
-        --reference-provider to have them made by a model)."""
-        return await write_reference(request, out, self.model)
-
-
-class CompositeImageProvider(DrawnImageProvider):
-    """Each shot from its location's plate and its characters cut out of their sheets (made
-    by --reference-provider, fal or the storyboard), placed by shot type. Local and free."""
-
-    def params(self) -> dict[str, Any]:
-        return {"renderer": f"composite-v{RENDERER_VERSION}"}
-
-    async def generate(self, request: ImageRequest, out: Path, ctx: JobContext) -> MediaResult:
-        missing = [r.name for r in request.references if not r.path.is_file()]
-        if missing:
-            raise InputError(f"{request.shot.shot_id}: no reference yet for "
-                             f"{', '.join(missing)}",
-                             hint="Run the sheets and plates stages first (film run does).")
-
-        def work() -> None:
-            image = render_shot(request, people=lambda ref: sheet_person(ref), captions=False,
-                                rng=random.Random(request.seed))
-            image.save(out, format="PNG", compress_level=1)
-
-        await asyncio.to_thread(work)
-        return MediaResult(model=self.model)

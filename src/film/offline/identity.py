@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+if TYPE_CHECKING:  # Pillow is loaded when a figure is drawn, not when a look is chosen
+    from PIL import Image
 
 RGB = tuple[int, int, int]
 #: the sheet's background: a flat chroma-key green every view is cut out of
@@ -185,6 +187,8 @@ class _Canvas:
         self.ss, self.view = ss, view
         self.h = height * ss
         self.w = max(8, round(height * 0.5)) * ss
+        from PIL import Image, ImageDraw
+
         self.img = Image.new("RGBA", (self.w, round(self.h * (1 + HEADROOM))), (0, 0, 0, 0))
         self.draw = ImageDraw.Draw(self.img)
 
@@ -204,6 +208,8 @@ class _Canvas:
                        width=max(1, round(width * self.h)), joint="curve")
 
     def done(self) -> Image.Image:
+        from PIL import Image
+
         size = (self.img.width // self.ss, self.img.height // self.ss)
         return self.img.resize(size, Image.Resampling.LANCZOS)
 
@@ -256,6 +262,8 @@ def draw_figure(look: Appearance, height: int, view: str = "front") -> Image.Ima
     _head(c, look, view)
     _accessory(c, look, view)
     image = c.done()
+    from PIL import ImageFilter
+
     return image.filter(ImageFilter.SMOOTH) if height < 60 else image
 
 
@@ -338,6 +346,8 @@ def _accessory(c: _Canvas, look: Appearance, view: str) -> None:
 
 def render_sheet(look: Appearance, name: str, width: int, height: int) -> Image.Image:
     """Front, side and back views on flat chroma-key green, a third of the width each."""
+    from PIL import Image
+
     sheet = Image.new("RGB", (width, height), KEY_GREEN)
     figure_h = round(height * 0.86 * look.height)
     for i, view in enumerate(("front", "side", "back")):
@@ -352,6 +362,8 @@ def cut_out(sheet: Image.Image, view: str = "front") -> Image.Image:
     """One view of a sheet as an RGBA layer: its third of the sheet with the green background
     keyed out (soft edge, green spill pulled down), cropped to the figure. Channel arithmetic
     in Pillow, no per-pixel Python."""
+    from PIL import Image, ImageChops, ImageFilter
+
     index = ("front", "side", "back").index(view)
     w, h = sheet.size
     part = sheet.convert("RGB").crop((index * w // 3, 0, (index + 1) * w // 3, h))

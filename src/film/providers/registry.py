@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 #: kind -> vendor prefix -> "module:Class"; classes take (name, model, settings)
 REGISTRY: dict[str, dict[str, str]] = {
     "image": {
-        "offline": "film.offline.storyboard:StoryboardImageProvider",
-        "composite": "film.offline.composite:CompositeImageProvider",
+        "offline": "film.offline.providers:StoryboardImageProvider",
+        "composite": "film.offline.providers:CompositeImageProvider",
         "fal": "film.providers.images:FalImageProvider",
         "replicate": "film.providers.images:ReplicateImageProvider",
         "comfyui": "film.providers.comfyui:ComfyImageProvider",
     },
     "video": {
-        "offline": "film.offline.camera_moves:CameraMoveVideoProvider",
+        "offline": "film.offline.providers:CameraMoveVideoProvider",
         "fal": "film.providers.video:FalVideoProvider",
         "replicate": "film.providers.video:ReplicateVideoProvider",
         "comfyui": "film.providers.comfyui:ComfyVideoProvider",

@@ -13,15 +13,17 @@ import hashlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from film.fsutil import file_digest
 from film.providers.contract import Reference, ReferenceRequest
 from film.schema import Shot
 from film.stages.base import Run
 from film.stages.table import stage
-from film.story.models import Bible
 from film.text import call_name, slug
+
+if TYPE_CHECKING:  # a film without a story never loads the story's models
+    from film.story.models import Bible
 
 #: a sheet's size: three full-body views side by side
 SHEET_SIZE = (1536, 1024)
@@ -43,6 +45,7 @@ def _read_bible(stamp: tuple[str, str] | None) -> Bible | None:
     if stamp is None:
         return None
     from film.stages.story import read_level
+    from film.story.models import Bible
 
     return read_level(Path(stamp[0]), Bible, "story bible")
 
