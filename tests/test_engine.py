@@ -487,3 +487,53 @@ async def test_a_kill_after_the_rename_keeps_the_new_file_as_film_s_own(tmp_path
     summary, sink, _ = await run(tmp_path, settings, shots, stages=("images",))
     assert Script.calls == {} and summary.stages["images"].reused == 1
     assert not sink.of("message")  # not mistaken for a file placed by hand
+
+
+async def test_a_stage_after_another_waits_for_every_item_of_it(tmp_path, settings):
+    """Audio-first: a clip's cuts depend on its neighbours' lines, so no clip starts before
+    every line is voiced, however late one arrives."""
+    import asyncio
+
+    from fake_providers import FakeSpeech, FakeVideo
+
+    shots = make_shots(3, lines={0: "Oh.", 1: "A longer line.", 2: "Fine."})
+    order = []
+    original, original_video = FakeSpeech.synthesize, FakeVideo.animate
+
+    async def synthesize(self, request, out, ctx):
+        if request.shot_id == "shot_001":
+            await asyncio.sleep(1.0)  # the first line arrives last
+        result = await original(self, request, out, ctx)
+        order.append(f"speech:{request.shot_id}")
+        return result
+
+    async def animate(self, request, out, ctx):
+        order.append(f"video:{request.shot.shot_id}")
+        return await original_video(self, request, out, ctx)
+
+    FakeSpeech.synthesize, FakeVideo.animate = synthesize, animate
+    try:
+        await run(tmp_path, settings, shots, after={"video": ("speech",)})
+    finally:
+        FakeSpeech.synthesize, FakeVideo.animate = original, original_video
+    last_line = max(order.index(f"speech:shot_00{i}") for i in (1, 2, 3))
+    assert all(order.index(f"video:shot_00{i}") > last_line for i in (1, 2, 3))
+
+
+async def test_a_rerun_does_not_rewrite_an_unchanged_manifest(tmp_path, settings):
+    """A no-op rerun reads the manifest and leaves the file alone; a manifest replaced by
+    someone else meanwhile is written again, never assumed current."""
+    shots = make_shots(2)
+    await run(tmp_path, settings, shots)
+    project = Project.at(tmp_path)
+    manifest = project.load_manifest()
+    project.save_manifest(manifest)
+    before = (tmp_path / "manifest.json").stat()
+    project.save_manifest(manifest)
+    after = (tmp_path / "manifest.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    text = (tmp_path / "manifest.json").read_text()
+    (tmp_path / "manifest.json").unlink()
+    (tmp_path / "manifest.json").write_text(text.replace('"status"', '"status" ', 1))
+    project.save_manifest(manifest)
+    assert (tmp_path / "manifest.json").read_text() != text.replace('"status"', '"status" ', 1)

@@ -12,7 +12,7 @@ import pytest
 
 from film.media.compose import compose_film
 from film.media.ffmpeg import TICKS_PER_FRAME, ffmpeg_binary, run_ffmpeg_sync
-from film.media.mp4 import Mp4Error, VideoTrack, video_track
+from film.media.mp4 import Mp4Error, VideoTrack, track_count, video_track
 from film.media.normalise import (
     build_normalise_args,
     film_ready,
@@ -282,3 +282,33 @@ def media_voices(tmp_path_factory) -> list[Path]:
     run_ffmpeg_sync(["-f", "lavfi", "-i", "sine=frequency=90:duration=2", "-af",
                      "volume=-20dB", "-ac", "2", str(soft)])
     return [voice, loud, soft]
+
+
+async def test_a_clip_whose_picture_starts_late_keeps_every_frame_in_place(raw, tmp_path):
+    """A clip whose video starts 0.5 s after its audio (as camera and phone clips often do) is
+    counted from its first frame: no frozen frames in front, none lost at the end."""
+    late = tmp_path / "late.mp4"
+    run_ffmpeg_sync(["-f", "lavfi", "-i", "sine=d=1.5", "-itsoffset", "0.5", "-i",
+                     str(raw["b"]), "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-c:a", "aac",
+                     str(late)])
+    meta = await normalise_clip(late, tmp_path / "n.mp4", width=W, height=H,
+                                cache_dir=tmp_path)
+    assert meta["encoded"] and meta["frames"] == 24
+    assert [frame_of(v) for v in lumas(tmp_path / "n.mp4")] == list(range(24))
+
+
+async def test_a_ready_clip_with_a_sound_track_is_encoded_not_copied(raw, tmp_path):
+    """Copied as it is, its audio would be joined into the film's video stream: only the
+    picture is kept."""
+    ready = tmp_path / "ready.mp4"
+    await normalise_clip(raw["b"], ready, width=W, height=H, keyframes=(8,),
+                         cache_dir=tmp_path)
+    with_sound = tmp_path / "with_sound.mp4"
+    run_ffmpeg_sync(["-f", "lavfi", "-i", "sine=d=1", "-i", str(ready), "-map", "0:a", "-map",
+                     "1:v", "-c:v", "copy", "-c:a", "aac", str(with_sound)])
+    assert await film_ready(with_sound, width=W, height=H, cache_dir=tmp_path) is not None
+    out = tmp_path / "n.mp4"
+    meta = await normalise_clip(with_sound, out, width=W, height=H, keyframes=(8,),
+                                cache_dir=tmp_path)
+    assert meta["encoded"] and track_count(out) == 1 and video_track(out).frames == 24
+    assert [frame_of(v) for v in lumas(out)] == list(range(24))

@@ -185,15 +185,23 @@ def test_regen_overrides_are_for_that_shot_only(tmp_path, shots_file):
     assert remembered["transition"] == "fade"
 
 
-def test_after_a_skip_run_the_film_is_still_composed_and_regen_works(tmp_path, shots_file):
+@pytest.mark.parametrize("failed", ["clips/shot_002.mp4", "takes/video/shot_002/1.mp4"])
+def test_after_a_skip_run_the_film_is_still_composed_and_regen_works(tmp_path, shots_file,
+                                                                     failed):
     project = tmp_path / "p"
     invoke("run", "--shots", shots_file, "-p", project, "--resolution", "320x180", "-q")
     manifest = json.loads((project / "manifest.json").read_text())
-    manifest["artifacts"]["clips/shot_002.mp4"]["status"] = "failed"  # as a skip run leaves it
+    if failed != "clips/shot_002.mp4":  # the clip's take failed: no clip was ever placed
+        del manifest["artifacts"]["clips/shot_002.mp4"]
+        (project / failed).unlink()
+    manifest["artifacts"][failed]["status"] = "failed"  # as a skip run leaves it
     (project / "manifest.json").write_text(json.dumps(manifest))
     (project / "clips" / "shot_002.mp4").unlink()
     result = invoke("compose", "-p", project, "--json")
     assert "shot_002 is left out" in result.stdout
+    status = json.loads(invoke("status", "-p", project, "--json").stdout)
+    assert {r["shot_id"]: r["normalise"] for r in status["shots"]}["shot_002"] == "failed"
+    assert invoke("estimate", "-p", project, "--json").exit_code == 0
     invoke("regen", "-p", project, "--shot", "shot_002", "--stage", "video", "-q")
     assert (project / "clips" / "shot_002.mp4").exists()
     status = json.loads(invoke("status", "-p", project, "--json").stdout)

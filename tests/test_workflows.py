@@ -112,9 +112,17 @@ def test_audio_first_makes_each_clip_as_long_as_its_line(tmp_path):
         clip = measure_duration(project / "clips" / f"{shot_id}.mp4")
         assert clip == pytest.approx(max(1.0, voice + 0.35 + overlap), abs=0.1)
         assert clip < 4.0  # shorter than planned: video seconds match what is said
-    assert measure_duration(project / "final.mp4") < 6.0  # two planned 4 s shots: 8 s
+    fitted = measure_duration(project / "final.mp4")
+    assert fitted < 6.0  # two planned 4 s shots: 8 s
     status = json.loads(invoke("status", "-p", project, "--json").stdout)
     assert {row["video"] for row in status["shots"]} == {"done"}
+    # a stage run alone keeps the film's timing: the compose changes nothing, the next run
+    # has nothing to redo
+    made = events(invoke("compose", "-p", project, "--json"))
+    assert not [e for e in made if e["event"] == "artifact_done" and not e["cached"]]
+    assert measure_duration(project / "final.mp4") == pytest.approx(fitted, abs=0.01)
+    again = events(invoke("run", "-p", project, "--json"))
+    assert not [e for e in again if e["event"] == "artifact_done" and not e["cached"]]
 
 
 def test_workflows_lists_the_built_ins_and_the_projects_files(tmp_path):

@@ -182,16 +182,17 @@ class Manifest(BaseModel):
 
 
 #: manifest.json path -> (content digest, file signature) as this process last wrote it
-_SAVED: dict[str, tuple[str, tuple[int, int] | None]] = {}
+_SAVED: dict[str, tuple[str, tuple[int, int, int] | None]] = {}
 
 
-def _signature(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time (None: no file), to see it was not changed since."""
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """A file's inode, size and modification time (None: no file), to see it was not
+    replaced since (every atomic write makes a new inode)."""
     try:
         st = path.stat()
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 @dataclass(frozen=True)

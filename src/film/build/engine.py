@@ -249,6 +249,10 @@ class Engine(TakeMaker):
         tasks: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
         async def node(st: Stage, item: Any, key: str) -> Any:
+            for dep in self.options.after.get(st.name, ()):  # every item's, not only this one's
+                others = [t for (name, _key), t in tasks.items() if name == dep]
+                if others:
+                    await asyncio.wait(others)
             for dep in (*st.depends, *self.options.after.get(st.name, ())):
                 task = tasks.get((dep, key))
                 if task is not None and await task is None:

@@ -19,6 +19,7 @@ from film.errors import InputError
 from film.project import Project
 from film.scenario.contract import ScenarioRequest
 from film.schema import ShotList, load_shot_list
+from film.stages.base import LeftOut
 from film.stages.table import MEDIA_STAGES, items_of, key_of, stage
 
 #: seconds compose takes: a base and a part per shot (measured here, see bench/RESULTS.md)
@@ -112,7 +113,10 @@ def _requests(engine: Engine, name: str, todo: dict[str, set[str]] | None) -> li
         due = todo is None or key_of(st.scope, item) in todo[name]
         takes = engine.takes_to_make(st, item) if st.takes else []
         if due and not takes:  # made again: what it reads will change
-            takes = [st.plan(engine, item, provider)[0]]
+            try:
+                takes = [st.plan(engine, item, provider)[0]]
+            except LeftOut:  # what it is made from failed: nothing to make
+                continue
         requests += takes
     return requests
 

@@ -15,6 +15,7 @@ from film.config import Settings
 from film.errors import FilmError
 from film.project import Artifact, Project
 from film.schema import Shot, ShotList
+from film.stages.base import LeftOut
 from film.stages.references import references_for
 from film.stages.table import SHOT_STAGES, STAGES, Stage, items_of, key_of, stage
 
@@ -202,6 +203,8 @@ def artifact_state(engine: Engine, st: Stage, shot: Shot | None, running: bool) 
             return "done" if entry.meta.get("take") == takes.chosen else "stale"
     try:
         _request, inputs = st.plan(engine, shot, provider)
+    except LeftOut:
+        return "failed"  # what it is made from failed: the film leaves the shot out
     except (FilmError, OSError):
         # a document stands as it is when the next run would not remake it (no description)
         return "done" if st.document else "stale"

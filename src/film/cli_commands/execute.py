@@ -44,6 +44,21 @@ def with_workflow(project_dir: Path, spec: str | None, stages: tuple[str, ...],
     return (*kept, *workflow.stages), opts
 
 
+def with_timing(project_dir: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of one stage run alone, keeping the film's timing: when the project's
+    workflow fits each shot to its line (audio-first), so does the stage; otherwise `film
+    compose` would undo the fitted film and the next `film run` redo it."""
+    from film.errors import FilmError
+
+    try:
+        _stages, flow = with_workflow(project_dir, None, (), {})
+    except FilmError:  # a workflow that cannot be read: `film run` says so
+        return opts
+    if not flow.get("fit_to_speech"):
+        return opts
+    return {**opts, "fit_to_speech": True, "after": flow.get("after", {})}
+
+
 @contextlib.contextmanager
 def project_engine(project_dir: Path) -> Iterator[Any]:
     """The project's engine, planned as its next `film run` would be (its workflow applied),

@@ -19,7 +19,7 @@ from film.cli_commands.common import (
     run_options,
     settings,
 )
-from film.cli_commands.execute import media_options, run_stages, with_workflow
+from film.cli_commands.execute import media_options, run_stages, with_timing, with_workflow
 from film.cli_commands.scenario_commands import (
     build_request,
     description_options,
@@ -126,7 +126,8 @@ def _stage_command(st: Stage) -> click.Command:
             opts[st.dest] = provider
         if takes:
             opts["takes"] = {st.name: takes}
-        run_stages(project_dir, shots, (*st.brings, st.name), opts, overwrite=overwrite)
+        run_stages(project_dir, shots, (*st.brings, st.name), with_timing(project_dir, opts),
+                   overwrite=overwrite)
 
     command.__doc__ = (f"Make {st.help}.\n\nSHOTS, when given, is copied into DIR as its "
                        "shots.json first (DIR/shots.json by default).")

@@ -181,6 +181,15 @@ def _track(data: bytes, a: int, b: int) -> VideoTrack | None:
     )
 
 
+def track_count(path: str | Path) -> int:
+    """How many tracks (video, audio, subtitles, ...) the MP4 at `path` holds."""
+    moov = _read_moov(Path(path))
+    try:
+        return sum(1 for kind, _a, _b in _boxes(moov, 8) if kind == b"trak")
+    except struct.error as exc:
+        raise Mp4Error(f"truncated box: {exc}") from exc
+
+
 def video_track(path: str | Path) -> VideoTrack:
     """The first video track of the MP4 at `path`; Mp4Error if there is none or the file is
     not an MP4 (OSError if it cannot be read)."""

@@ -30,7 +30,7 @@ from film.media.ffmpeg import (
     run_ffmpeg,
     video_encode_args,
 )
-from film.media.mp4 import Mp4Error, VideoTrack, video_track
+from film.media.mp4 import Mp4Error, VideoTrack, track_count, video_track
 
 #: part of every normalised clip's input hash: bump when what normalising writes changes
 NORMALISE_VERSION = 1
@@ -56,7 +56,8 @@ def keyframe_args(keyframes: Iterable[int]) -> list[str]:
 def build_normalise_args(src: Path, out: Path, *, width: int, height: int, fps: int = FPS,
                          keyframes: Iterable[int] = ()) -> list[str]:
     """argv (after the binary) encoding `src` once in the film's format, video only."""
-    return ["-i", media_path(src), "-map", "0:v:0", "-vf", f"fps={fps},{fit_chain(width, height)}",
+    return ["-i", media_path(src), "-map", "0:v:0", "-vf",
+            f"setpts=PTS-STARTPTS,fps={fps},{fit_chain(width, height)}",
             "-an", "-sn", "-dn", *video_encode_args(fps), *keyframe_args(keyframes),
             "-movflags", "+faststart", "-f", "mp4", media_path(out)]
 
@@ -116,7 +117,8 @@ async def normalise_clip(src: Path, out: Path, *, width: int, height: int, fps: 
     frames already, else encoded once. Returns what was done (for the manifest)."""
     wanted = sorted({int(k) for k in keyframes if int(k) > 0})
     track = await film_ready(src, width=width, height=height, fps=fps, cache_dir=cache_dir)
-    if track is not None and set(wanted) <= set(track.key_frames()):
+    if (track is not None and set(wanted) <= set(track.key_frames())
+            and track_count(src) == 1):  # another track would be joined in as video
         await asyncio.to_thread(shutil.copyfile, src, out)
         encoded = False
     else:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Protocol
 
-from film.stages.table import stage
-
 if TYPE_CHECKING:
     from film.config import Settings
     from film.events import EventSink
@@ -68,9 +66,8 @@ class LeftOut(Exception):
 
 
 def failed_before(run: Run, shot_id: str) -> bool:
-    """Whether the shot's image or clip failed in an earlier run (an --on-error skip run)."""
-    root = run.project.root
-    return any(
-        (entry := run.manifest.artifacts.get(run.project.rel(stage(name).path(root, shot_id))))
-        is not None and entry.status in ("failed", "submitted")
-        for name in ("images", "video"))
+    """Whether the shot's image or clip (or a take of them) failed in an earlier run (an
+    --on-error skip run)."""
+    return any(entry.stage in ("images", "video") and entry.shot_id == shot_id
+               and entry.status in ("failed", "submitted")
+               for entry in run.manifest.artifacts.values())

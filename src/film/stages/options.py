@@ -61,7 +61,8 @@ class RunOptions:
     only: frozenset[str] | None = None
     #: candidates per item of a stage with takes ({"images": 3}: `--takes 3`); absent: one
     takes: dict[str, int] = field(default_factory=dict)
-    #: more stages a stage waits for, per item ({"video": ("speech",)}: audio-first)
+    #: more stages a stage waits for, for every item ({"video": ("speech",)}: audio-first, where
+    #: a clip's cuts depend on its neighbours' lines); an item whose own one failed is skipped
     after: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: functions called with the run after a stage's phase (a workflow's review and choose
     #: steps), by stage name; one may stop the run (WaitingForChoice)
