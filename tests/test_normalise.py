@@ -312,3 +312,18 @@ async def test_a_ready_clip_with_a_sound_track_is_encoded_not_copied(raw, tmp_pa
                                 cache_dir=tmp_path)
     assert meta["encoded"] and track_count(out) == 1 and video_track(out).frames == 24
     assert [frame_of(v) for v in lumas(out)] == list(range(24))
+
+
+async def test_pieces_of_another_ffmpeg_build_are_not_reused(raw, tmp_path, monkeypatch):
+    """An upgraded ffmpeg (another x264) may write other parameter sets: the segments the old
+    one encoded are made again, never joined with the new one's pieces."""
+    import film.media.compose as compose_module
+
+    _, tl = await ready_film(raw, tmp_path, {0: (16,), 1: (8, 16), 2: (8,)})
+    kwargs = {"out": tmp_path / "final.mp4", "srt_out": tmp_path / "s.srt", "width": W,
+              "height": H, "cache_dir": tmp_path / "cache"}
+    await compose_film(tl, **kwargs)
+    assert (await compose_film(tl, **kwargs)).segments_encoded == 0
+    monkeypatch.setattr(compose_module, "encoder_id", lambda: "ffmpeg-next:1")
+    report = await compose_film(tl, **kwargs)
+    assert report.segments_encoded == report.segments_total == 2

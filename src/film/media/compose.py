@@ -29,7 +29,7 @@ from pathlib import Path
 
 from film.errors import InputError
 from film.fsutil import atomic_output, atomic_write_text, canonical_hash, file_digest
-from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, run_ffmpeg
+from film.media.ffmpeg import FPS, VIDEO_CODEC_ARGS, encoder_id, run_ffmpeg
 from film.media.mp4 import VideoTrack
 from film.media.normalise import film_ready
 from film.media.segments import (
@@ -167,7 +167,7 @@ def _segment_job(seg: Segment, *, digests: dict[Path, str], width: int, height: 
         "v": SEGMENT_VERSION, "kind": seg.kind, "frames": seg.frames,
         "takes": [(digests[t.clip], t.first, t.end, t.seek is not None) for t in seg.takes],
         "fade": (seg.fade_in, seg.fade_out), "xfade": XFADE, "size": (width, height),
-        "fps": fps, "codec": VIDEO_CODEC_ARGS, "ass": ass,
+        "fps": fps, "codec": VIDEO_CODEC_ARGS, "encoder": encoder_id(), "ass": ass,
         "font": captions.font_id if ass and captions else None,
     })
     path = seg_dir / f"{seg.kind}-{key}.mp4"

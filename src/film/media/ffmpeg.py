@@ -72,6 +72,21 @@ def ffmpeg_binary() -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def encoder_id() -> str:
+    """Which ffmpeg build encodes: its file name (imageio-ffmpeg's names its version) and size.
+    Part of the key of everything kept because of what film's encoder writes (the reference
+    codec configuration, segments, normalised clips), so pieces of an upgraded ffmpeg (another
+    x264) are never joined with the old one's."""
+    binary = ffmpeg_binary()
+    path = Path(binary) if Path(binary).exists() else Path(shutil.which(binary) or binary)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return f"{path.name}:{size}"
+
+
 def _argv(args: list[str], loglevel: str = "error") -> list[str]:
     return [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel",
             loglevel, *args]

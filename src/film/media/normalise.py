@@ -26,6 +26,7 @@ from film.media.ffmpeg import (
     FPS,
     TICKS_PER_FRAME,
     VIDEO_CODEC_ARGS,
+    encoder_id,
     media_path,
     run_ffmpeg,
     video_encode_args,
@@ -63,8 +64,8 @@ def build_normalise_args(src: Path, out: Path, *, width: int, height: int, fps: 
 
 
 def _reference_key(width: int, height: int, fps: int) -> str:
-    return hashlib.sha256(repr((width, height, fps, VIDEO_CODEC_ARGS,
-                                TICKS_PER_FRAME)).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((width, height, fps, VIDEO_CODEC_ARGS, TICKS_PER_FRAME,
+                                encoder_id())).encode()).hexdigest()[:16]
 
 
 async def reference_config(width: int, height: int, fps: int = FPS,

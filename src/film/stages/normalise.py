@@ -11,7 +11,7 @@ from typing import Any
 
 from film.errors import InputError
 from film.fsutil import file_digest, shell_path
-from film.media.ffmpeg import FPS
+from film.media.ffmpeg import FPS, encoder_id
 from film.media.timeline import planned_cuts
 from film.schema import Shot
 from film.stages.base import LeftOut, Run, failed_before
@@ -58,5 +58,5 @@ def plan(run: Run, shot: Shot, provider: Any) -> tuple[NormaliseRequest, dict[st
     request = NormaliseRequest(shot_id=shot.shot_id, clip=clip, size=run.size, fps=FPS,
                                keyframes=keyframes, cache_dir=run.project.work_dir / "segments")
     inputs = {"clip": file_digest(clip) if exists else None, "size": list(run.size),
-              "fps": FPS, "keyframes": list(keyframes)}
+              "fps": FPS, "keyframes": list(keyframes), "encoder": encoder_id()}
     return request, inputs
