@@ -28,7 +28,9 @@ from film.media.soundtrack import (
     build_audio_args,
     build_gain_args,
     build_mix_args,
+    mix_soundtrack,
     parse_loudness,
+    read_measurement,
 )
 from film.media.subtitles import parse_srt
 from film.media.timeline import TimelineShot, build_timeline
@@ -210,6 +212,25 @@ async def test_one_short_quiet_voice_lands_near_minus_16_lufs(media, tmp_path):
     again = await compose_film(tl, out=out, srt_out=tmp_path / "s.srt", width=320,
                                height=180, cache_dir=tmp_path / "cache")
     assert not report.audio_reused and again.audio_reused
+
+
+async def test_peaky_music_the_limiter_holds_still_lands_near_minus_16_lufs(tmp_path):
+    """Drum-like music alone: the gain that reaches -16 LUFS lifts its peaks far past the
+    limit, and the limiter takes loudness away with them (it landed at -17.4 LUFS); the
+    limited mix is measured again and corrected. A kept measurement makes the same sound."""
+    drums = tmp_path / "drums.wav"
+    run_ffmpeg_sync(["-f", "lavfi", "-i", "aevalsrc='0.9*sin(2*PI*60*t)*exp(-30*mod(t,0.5))"
+                     "+0.02*sin(2*PI*440*t)':s=44100:d=8", "-ac", "2", str(drums)])
+    kept = tmp_path / "loudness.json"
+    first, second = tmp_path / "a.m4a", tmp_path / "b.m4a"
+    await mix_soundtrack([], duration=8.0, out=first, music=drums, music_volume=1.0,
+                         measurement=kept)
+    loudness = read_measurement(kept)
+    assert loudness is not None and loudness.limited() and loudness.correction > 0.5
+    assert integrated_lufs(first) == pytest.approx(-16, abs=0.5)
+    await mix_soundtrack([], duration=8.0, out=second, music=drums, music_volume=1.0,
+                         measurement=kept)  # one pass, the same gains
+    assert integrated_lufs(second) == pytest.approx(integrated_lufs(first), abs=0.1)
 
 
 async def test_recompose_reencodes_only_the_changed_shot(media, tmp_path):

@@ -1,13 +1,16 @@
 """The soundtrack: voices at their shot starts, music looped and ducked under them, brought to
 -16 LUFS integrated by one linear gain.
 
-Two passes at most, and one when the mix was measured before:
+Two passes, and one when the mix was measured before:
 1. the mix is made once, written as float WAV, and measured on the way (EBU R128 integrated
    loudness and sample peak, `ebur128`); the measurement is kept by the caller under the mix's
    hash;
 2. the WAV gets one gain (a peak limiter at -1.5 dBFS only when the gain would push peaks above
    it) and is encoded to AAC.
-With a kept measurement the mix, the gain and the AAC encode are one pass. Builders return
+When the limiter is needed it lowers the loudness too (much of it for peaky music), so the
+limited mix is measured once more (a pass that writes nothing) and a correcting gain, limited
+again, lands it on the target; the correction is kept with the measurement.
+With a kept measurement the mix, the gains and the AAC encode are one pass. Builders return
 argv lists (pure); `mix_soundtrack` runs them.
 """
 
@@ -17,7 +20,7 @@ import contextlib
 import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from film.errors import InputError, MediaError
@@ -28,7 +31,7 @@ TARGET_LUFS = -16.0
 #: no sample may exceed this after the gain (dBFS); a limiter holds peaks under it
 PEAK_LIMIT_DB = -1.5
 #: what the soundtrack's loudness step is: part of its cache key
-LOUDNESS = f"ebur128-gain:I={TARGET_LUFS}:peak={PEAK_LIMIT_DB}:v1"
+LOUDNESS = f"ebur128-gain:I={TARGET_LUFS}:peak={PEAK_LIMIT_DB}:v2"
 #: quieter than this, a mix is silence (or a noise floor): it gets no gain
 SILENCE_LUFS = -60.0
 DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350"
@@ -37,10 +40,12 @@ AAC = ["-c:a", "aac", "-b:a", "160k"]
 
 @dataclass(frozen=True)
 class Loudness:
-    """A mix's EBU R128 integrated loudness (LUFS) and sample peak (dBFS)."""
+    """A mix's EBU R128 integrated loudness (LUFS) and sample peak (dBFS), and the gain (dB)
+    that brings it to the target once limited, when the limiter takes loudness away."""
 
     integrated: float
     peak: float
+    correction: float = 0.0
 
     def gain_db(self) -> float:
         """The one gain that brings the mix to TARGET_LUFS (none for silence)."""
@@ -48,15 +53,23 @@ class Loudness:
             return 0.0
         return TARGET_LUFS - self.integrated
 
-    def gain_filter(self) -> str:
+    def limited(self) -> bool:
+        """Whether the gain would lift peaks past the limit (so a limiter holds them)."""
+        return self.gain_db() != 0.0 and self.peak + self.gain_db() > PEAK_LIMIT_DB
+
+    def gain_filter(self, *, corrected: bool = True) -> str:
         """`volume` with the gain, and a limiter when the gain would lift peaks past the
-        limit (latency compensated: the limiter's look-ahead does not shift the sound)."""
-        gain = self.gain_db()
-        text = f"volume={gain:.2f}dB"
-        if self.peak + gain > PEAK_LIMIT_DB:
-            limit = 10 ** (PEAK_LIMIT_DB / 20)
-            text += f",alimiter=limit={limit:.4f}:level=0:latency=1:attack=5:release=50"
+        limit (latency compensated: the limiter's look-ahead does not shift the sound); then
+        the correction (`corrected`), limited again when it lifts."""
+        text = f"volume={self.gain_db():.2f}dB" + (f",{_LIMITER}" if self.limited() else "")
+        if corrected and abs(self.correction) >= 0.05:
+            text += f",volume={self.correction:.2f}dB"
+            text += f",{_LIMITER}" if self.correction > 0 else ""
         return text
+
+
+_LIMITER = (f"alimiter=limit={10 ** (PEAK_LIMIT_DB / 20):.4f}:level=0:latency=1:attack=5"
+            ":release=50")
 
 
 def _fmt(rate: int) -> str:
@@ -167,7 +180,8 @@ def read_measurement(path: Path | None) -> Loudness | None:
         return None
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         data = json.loads(path.read_text())
-        return Loudness(float(data["integrated"]), float(data["peak"]))
+        return Loudness(float(data["integrated"]), float(data["peak"]),
+                        float(data.get("correction", 0.0)))
     return None
 
 
@@ -190,6 +204,8 @@ async def mix_soundtrack(
                            music_volume=music_volume),
             what="mix and measure audio", loglevel="info")
         loudness = parse_loudness(stderr) or Loudness(TARGET_LUFS, PEAK_LIMIT_DB)
+        if loudness.limited():
+            loudness = await _corrected(wav, loudness)
         if measurement is not None:
             atomic_write_json(measurement, asdict(loudness), sync=False)
         await run_ffmpeg(build_gain_args(wav, loudness=loudness, duration=duration, out=out),
@@ -210,3 +226,29 @@ def check_music(music: Path) -> None:
     if info is None or not info.audio:
         raise InputError(f"music {music} is not an audio file (ffmpeg finds no audio stream "
                          "in it)", hint="pass a sound file such as .mp3, .wav, .m4a or .ogg")
+
+
+#: measurements of the limited mix at most (each a pass that writes nothing), and how near
+#: the target (LU) is near enough
+CORRECTION_ROUNDS, CORRECTION_TOLERANCE = 3, 0.2
+
+
+def build_limited_measure_args(mix: Path, *, loudness: Loudness) -> list[str]:
+    """argv for the measurement of the mix with its gains and limiters (nothing written)."""
+    return ["-i", media_path(mix), "-af",
+            f"{loudness.gain_filter()},ebur128=peak=sample:framelog=quiet", "-f", "null", "-"]
+
+
+async def _corrected(mix: Path, loudness: Loudness) -> Loudness:
+    """`loudness` with the correction that brings the limited mix to the target (the
+    correction's own limiter takes a little more away, so it is measured again, a few times
+    at most)."""
+    for _ in range(CORRECTION_ROUNDS):
+        stderr = await run_ffmpeg(build_limited_measure_args(mix, loudness=loudness),
+                                  what="measure the limited audio", loglevel="info")
+        limited = parse_loudness(stderr)
+        if limited is None or abs(TARGET_LUFS - limited.integrated) < CORRECTION_TOLERANCE:
+            break
+        loudness = replace(loudness, correction=round(
+            loudness.correction + TARGET_LUFS - limited.integrated, 2))
+    return loudness
